@@ -1,0 +1,331 @@
+"""The `airwaves` command.
+
+    airwaves serve [--host H] [--port P] [--demo]
+    airwaves add URL [URL ...] [--from FILE]
+    airwaves crawl [--once] [--all] [--processes N]
+    airwaves feeds [--errors] [--dead] [--revive FEED ...]
+    airwaves worker [--concurrency N]        (with AIRWAVES_BROKER_URL)
+    airwaves parse SOURCE [--json]
+    airwaves manage COMMAND [ARGS ...]     (Django's management commands)
+
+Every command exits non-zero with a one-line reason on failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import signal
+import sys
+import threading
+from datetime import datetime
+from pathlib import Path
+
+from airwaves.listeners import cli as listeners_cli
+from airwaves.radio import cli as radio_cli
+
+
+class CommandError(Exception):
+    """A failure the user can act on; printed as one line."""
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "airwaves.settings")
+    import django
+
+    django.setup()
+
+
+def ensure_database() -> None:
+    """Creates or upgrades the database, so a fresh checkout needs no set-up step."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    setup_django()
+    ensure_database()
+    if args.demo:
+        from airwaves.demo.load import load_demo
+
+        shows = load_demo()
+        print(f"Loaded {len(shows)} demo shows.", file=sys.stderr)
+    import uvicorn
+
+    stop = threading.Event()
+    if not args.no_crawl:
+        start_background_crawler(stop)
+    print(f"Airwaves is running at http://{args.host}:{args.port}/", file=sys.stderr)
+    try:
+        uvicorn.run(
+            "airwaves.asgi:application",
+            host=args.host,
+            port=args.port,
+            lifespan="off",
+            log_config=None,  # keep Django's logging configuration
+            access_log=False,
+            # Radio streams and event streams never end by themselves: give them a
+            # few seconds on shutdown, then close them.
+            timeout_graceful_shutdown=5,
+        )
+    finally:
+        stop.set()
+    return 0
+
+
+def start_background_crawler(stop: threading.Event) -> threading.Thread:
+    """The crawl loop in a thread of the web server process, so one command runs the
+    whole site. With a broker configured it only schedules; workers refresh."""
+    from airwaves.crawler.loop import crawl_forever
+
+    thread = threading.Thread(target=crawl_forever, args=(stop,), name="crawler", daemon=True)
+    thread.start()
+    return thread
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    setup_django()
+    ensure_database()
+    from airwaves.crawler.refresh import refresh_feed
+    from airwaves.podcasts.feeds import InvalidFeedURL, find_or_create_feed
+
+    urls = list(args.urls)
+    if args.from_file:
+        urls += read_url_list(args.from_file)
+    if not urls:
+        raise CommandError("give feed URLs as arguments or with --from FILE")
+    failures = 0
+    for raw in urls:
+        try:
+            podcast, created = find_or_create_feed(raw)
+        except InvalidFeedURL as error:
+            print(f"airwaves: {error}", file=sys.stderr)
+            failures += 1
+            continue
+        url = podcast.feed_url
+        result = refresh_feed(podcast.pk)
+        if result.status == "error":
+            if created:
+                # A feed that never worked is not worth a show page.
+                podcast.delete()
+            print(f"airwaves: could not add {url}: {result.error}", file=sys.stderr)
+            failures += 1
+            continue
+        podcast.refresh_from_db()
+        print(podcast.get_absolute_url())
+        print(
+            f"  {podcast.title}: {result.new_episodes} new, "
+            f"{result.updated_episodes} updated episodes ({result.status})",
+            file=sys.stderr,
+        )
+    return 1 if failures else 0
+
+
+def read_url_list(path: str) -> list[str]:
+    """One URL a line; blank lines and lines starting with # are skipped."""
+    try:
+        source = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
+    except OSError as error:
+        raise CommandError(f"cannot read {path}: {error.strerror}") from None
+    with source:
+        lines = [line.strip() for line in source]
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    setup_django()
+    ensure_database()
+    from airwaves.crawler.loop import crawl_forever_in_processes, crawl_pass_in_processes
+
+    if args.processes < 1:
+        raise CommandError("--processes must be 1 or more")
+    if args.once:
+        summary = crawl_pass_in_processes(args.processes, include_all=args.all)
+        print(summary.describe())
+        return 0
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    crawl_forever_in_processes(args.processes, stop, include_all_first=args.all)
+    return 0
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def read_source(source: str) -> tuple[bytes, str]:
+    """Bytes and base URL of a feed given as a URL, a file path, or "-" for stdin."""
+    if source == "-":
+        return sys.stdin.buffer.read(), ""
+    if source.startswith(("http://", "https://")):
+        from airwaves.crawler.fetch import fetch_feed
+
+        fetched = fetch_feed(source)
+        return fetched.content, fetched.url
+    path = Path(source)
+    if not path.is_file():
+        raise CommandError(f"{source}: no such file (give a file path, an http(s) URL or -)")
+    return path.read_bytes(), ""
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from airwaves.crawler.parse import parse_feed
+
+    data, base_url = read_source(args.source)
+    feed = parse_feed(data, url=base_url)
+    if args.json:
+        json.dump(dataclasses.asdict(feed), sys.stdout, indent=2, default=_json_default)
+        print()
+    else:
+        print(f"{feed.title} ({feed.format}, {len(feed.episodes)} episodes)")
+        for episode in feed.episodes:
+            date = episode.published.date().isoformat() if episode.published else "no date"
+            print(f"  {date}  {episode.title}")
+    return 0
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    setup_django()
+    ensure_database()
+    from django.db.models import Q
+
+    from airwaves.crawler.store import revive
+    from airwaves.podcasts.models import Podcast
+
+    feeds = Podcast.objects.filter(source=Podcast.Source.FEED)
+    if args.revive:
+        ids = [int(v) for v in args.revive if v.isdigit()]
+        urls = [v for v in args.revive if not v.isdigit()]
+        chosen = feeds.filter(Q(pk__in=ids) | Q(feed_url__in=urls))
+        if chosen.count() != len(args.revive):
+            raise CommandError(
+                "some of the given feeds are not in the directory (give ids or URLs)"
+            )
+        print(f"revived {revive(chosen)} feeds; they are due now")
+        return 0
+    if args.errors:
+        feeds = feeds.filter(error_count__gt=0)
+    if args.dead:
+        feeds = feeds.filter(dead=True)
+    print(f"{'id':>6}  {'status':<12} {'errors':>6}  {'next check':<16}  feed")
+    for feed in feeds.order_by("-error_count", "pk"):
+        status = "dead" if feed.dead else feed.fetch_status
+        when = feed.next_check_at.strftime("%Y-%m-%d %H:%M") if feed.next_check_at else "now"
+        print(f"{feed.pk:>6}  {status:<12} {feed.error_count:>6}  {when:<16}  {feed.feed_url}")
+        if feed.last_error:
+            print(f"{'':>8}last error: {feed.last_error}")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.conf import settings
+
+    if not settings.BROKER_URL:
+        raise CommandError("set AIRWAVES_BROKER_URL (redis://… or amqp://…) to run a worker")
+    from airwaves.crawler.tasks import app
+
+    app.worker_main(
+        [
+            "worker",
+            f"--concurrency={args.concurrency}",
+            f"--loglevel={args.loglevel}",
+            "-n",
+            args.name,
+        ]
+    )
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["airwaves manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="airwaves", description="Live radio and podcasts.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the website")
+    serve.add_argument("--host", default=os.environ.get("AIRWAVES_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("AIRWAVES_PORT", "8000")))
+    serve.add_argument("--demo", action="store_true", help="load the bundled demo shows first")
+    serve.add_argument(
+        "--no-crawl", action="store_true", help="do not refresh feeds from this process"
+    )
+    serve.set_defaults(handler=cmd_serve)
+
+    add = sub.add_parser("add", help="add feeds to the directory and fetch them now")
+    add.add_argument("urls", nargs="*", metavar="URL")
+    add.add_argument(
+        "--from",
+        dest="from_file",
+        metavar="FILE",
+        help="read URLs from FILE, one a line (- for stdin)",
+    )
+    add.set_defaults(handler=cmd_add)
+
+    crawl = sub.add_parser("crawl", help="refresh feeds that are due")
+    crawl.add_argument("--once", action="store_true", help="one pass over the due feeds, then exit")
+    crawl.add_argument("--all", action="store_true", help="treat every feed as due")
+    crawl.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        metavar="N",
+        help="crawl in N processes (one per core is a good start)",
+    )
+    crawl.set_defaults(handler=cmd_crawl)
+
+    feeds = sub.add_parser("feeds", help="list feeds and their health; revive dead feeds")
+    feeds.add_argument("--errors", action="store_true", help="only feeds whose last fetch failed")
+    feeds.add_argument("--dead", action="store_true", help="only feeds declared dead")
+    feeds.add_argument("--revive", nargs="+", metavar="FEED", help="ids or URLs to check again now")
+    feeds.set_defaults(handler=cmd_feeds)
+
+    worker = sub.add_parser("worker", help="run a Celery worker that refreshes feeds")
+    worker.add_argument("--concurrency", type=int, default=8)
+    worker.add_argument("--loglevel", default="warning")
+    worker.add_argument("--name", default="airwaves@%h")
+    worker.set_defaults(handler=cmd_worker)
+
+    parse = sub.add_parser("parse", help="parse a feed (URL, file or -) and print what was read")
+    parse.add_argument("source")
+    parse.add_argument("--json", action="store_true", help="print the parsed feed as JSON")
+    parse.set_defaults(handler=cmd_parse)
+
+    manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(handler=cmd_manage)
+
+    listeners_cli.register(sub)  # import-opml, export-opml
+    radio_cli.register(sub)  # import-stations, export-stations, check-stations
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from airwaves.crawler.errors import CrawlError
+
+    try:
+        return args.handler(args)
+    except (CommandError, CrawlError) as error:
+        print(f"airwaves: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,345 @@
+"""Download a feed: conditional GET, redirects followed by hand, size and time caps.
+
+Redirects are followed here rather than by httpx so that every hop is checked
+(`check_url` before it, the guarded client while connecting) and so that a chain of
+permanent redirects can update the feed's stored URL. The policy lives in plain helpers
+shared by `fetch_feed` and `afetch_feed`; the two only differ in how they do I/O.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib.util
+import time
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from http import HTTPStatus
+
+import httpx
+
+from airwaves.crawler.errors import (
+    BlockedURLError,
+    FetchError,
+    FetchTimeoutError,
+    HTTPStatusError,
+    TooLargeError,
+    TooManyRedirects,
+)
+from airwaves.lib.net import (
+    BlockedAddressError,
+    UnsupportedURLError,
+    allow_private_from_env,
+    check_url,
+    io_deadline,
+    make_async_client,
+    make_client,
+)
+
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
+)
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+PERMANENT_REDIRECT_STATUSES = frozenset({301, 308})
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+
+
+def _accept_encoding() -> str:
+    # httpx decodes br and zstd only when the optional packages are installed.
+    encodings = ["gzip", "deflate"]
+    if importlib.util.find_spec("brotli") or importlib.util.find_spec("brotlicffi"):
+        encodings.append("br")
+    if importlib.util.find_spec("zstandard"):
+        encodings.append("zstd")
+    return ", ".join(encodings)
+
+
+ACCEPT_ENCODING = _accept_encoding()
+
+
+@dataclass(slots=True)
+class FetchResult:
+    status: int  # 200 or 304
+    url: str  # final URL after redirects
+    # "" unless the chain began with permanent redirects (301/308): then the URL after the
+    # last consecutive permanent hop from the start, which the feed should be moved to.
+    permanent_url: str
+    content: bytes  # b"" for 304
+    etag: str  # "" if none
+    last_modified: str  # "" if none
+    headers: httpx.Headers  # final response headers (Cache-Control, Expires, Retry-After)
+    elapsed: float  # seconds
+
+
+class _Next(enum.Enum):
+    FOLLOW = "follow the redirect"
+    READ = "read the body (none for 304)"
+
+
+@dataclass
+class _Fetch:
+    """What one fetch has seen so far: the redirect chain and the time spent."""
+
+    url: str
+    max_redirects: int
+    max_bytes: int
+    total_timeout: float
+    allow_private: bool
+    started: float = field(default_factory=time.monotonic)
+    permanent_url: str = ""
+    only_permanent_so_far: bool = True
+    visited: set[str] = field(default_factory=set)
+    chunks: list[bytes] = field(default_factory=list)
+    size: int = 0
+
+    def check(self) -> None:
+        """Refuses the current URL before connecting (the guarded client checks the rest)."""
+        check_url(self.url, allow_private=self.allow_private)
+        self.visited.add(_without_fragment(self.url))
+
+    def follow(self, response: httpx.Response) -> None:
+        """Moves on to the redirect target, or raises if we must not follow it."""
+        location = response.headers.get("Location", "").strip()
+        if not location:
+            raise FetchError(
+                f"HTTP {response.status_code} redirect without a Location from {self.url}"
+            )
+        target = str(httpx.URL(self.url).join(location))
+        if httpx.URL(target).scheme not in ("http", "https"):
+            raise BlockedURLError(
+                f"refused redirect from {self.url} to {target}: not an http(s) URL"
+            )
+        key = _without_fragment(target)
+        if key in self.visited:
+            raise TooManyRedirects(f"redirect loop: {self.url} leads back to {target}")
+        if len(self.visited) > self.max_redirects:
+            raise TooManyRedirects(f"more than {self.max_redirects} redirects, last to {target}")
+        self.visited.add(key)
+        if self.only_permanent_so_far and response.status_code in PERMANENT_REDIRECT_STATUSES:
+            self.permanent_url = target
+        else:
+            self.only_permanent_so_far = False
+        self.url = target
+
+    def answer(self, response: httpx.Response) -> _Next:
+        """Decides what to do with a response's status line and headers."""
+        if response.status_code in REDIRECT_STATUSES:
+            self.follow(response)
+            return _Next.FOLLOW
+        _raise_for_status(response)
+        self.check_size(_declared_length(response) or 0)
+        return _Next.READ
+
+    def receive(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        self.check_size(self.size)
+        self.check_time()
+        self.chunks.append(chunk)
+
+    def time_left(self) -> float:
+        return self.total_timeout - (time.monotonic() - self.started)
+
+    def check_time(self) -> None:
+        # The guarded client enforces the deadline per socket read; this covers other
+        # transports and a server whose every read returns just in time.
+        if self.time_left() <= 0:
+            raise FetchTimeoutError(self._too_slow())
+
+    def check_size(self, size: int) -> None:
+        if size > self.max_bytes:
+            raise TooLargeError(f"feed is larger than {_format_size(self.max_bytes)}")
+
+    def _too_slow(self) -> str:
+        return f"fetching {self.url} took longer than {self.total_timeout:g} s"
+
+    def error(self, exc: Exception) -> FetchError:
+        """The crawl error for an exception raised while fetching."""
+        if isinstance(exc, BlockedAddressError | UnsupportedURLError):
+            return BlockedURLError(str(exc))
+        if isinstance(exc, httpx.TimeoutException):
+            if self.time_left() <= 0:
+                return FetchTimeoutError(self._too_slow())
+            return FetchTimeoutError(f"timed out fetching {self.url} ({_timeout_kind(exc)})")
+        if isinstance(exc, httpx.ConnectError):
+            return FetchError(f"could not connect to {httpx.URL(self.url).host}: {exc}")
+        if isinstance(exc, httpx.DecodingError):
+            return FetchError(f"could not decode the response from {self.url}: {exc}")
+        if isinstance(exc, httpx.InvalidURL):
+            return BlockedURLError(f"refused {self.url!r}: {exc}")
+        return FetchError(f"error fetching {self.url}: {exc or type(exc).__name__}")
+
+    def result(self, response: httpx.Response) -> FetchResult:
+        return FetchResult(
+            status=304 if response.status_code == 304 else 200,
+            url=self.url,
+            permanent_url=self.permanent_url,
+            content=b"".join(self.chunks),
+            etag=response.headers.get("ETag", ""),
+            last_modified=response.headers.get("Last-Modified", ""),
+            headers=response.headers,
+            elapsed=time.monotonic() - self.started,
+        )
+
+
+# Exceptions that become crawl errors; anything else is a bug and propagates.
+_FETCH_EXCEPTIONS = (httpx.HTTPError, httpx.InvalidURL, BlockedAddressError, UnsupportedURLError)
+
+
+def _without_fragment(url: str) -> str:
+    return str(httpx.URL(url).copy_with(fragment=None))
+
+
+def _timeout_kind(exc: httpx.TimeoutException) -> str:
+    kinds = {
+        httpx.ConnectTimeout: "connecting",
+        httpx.ReadTimeout: "waiting for data",
+        httpx.WriteTimeout: "sending the request",
+        httpx.PoolTimeout: "waiting for a free connection",
+    }
+    return kinds.get(type(exc), "timeout")
+
+
+def _format_size(size: int) -> str:
+    if size % (1024 * 1024) == 0:
+        return f"{size // (1024 * 1024)} MiB"
+    if size % 1024 == 0:
+        return f"{size // 1024} KiB"
+    return f"{size} bytes"
+
+
+def request_headers(etag: str, last_modified: str) -> dict[str, str]:
+    headers = {"Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> int | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return int(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # HTTP dates are GMT; be lenient with ones that omit it
+        return None
+    now = time.time() if now is None else now
+    return max(0, round(when.timestamp() - now))
+
+
+def _reason(status: int, response: httpx.Response) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return response.reason_phrase or "Unknown Status"
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    """Raises HTTPStatusError unless the answer carries a feed (2xx) or says it did not change."""
+    status = response.status_code
+    if 200 <= status < 300 or status == 304:
+        return
+    raise HTTPStatusError(
+        f"HTTP {status} {_reason(status, response)}",
+        status_code=status,
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+    )
+
+
+def _start(
+    url: str, max_redirects: int, max_bytes: int, total_timeout: float, allow_private: bool | None
+) -> _Fetch:
+    if allow_private is None:
+        allow_private = allow_private_from_env()
+    return _Fetch(url.strip(), max_redirects, max_bytes, total_timeout, allow_private)
+
+
+def _declared_length(response: httpx.Response) -> int | None:
+    # Content-Length counts compressed bytes; only without an encoding is it the body size.
+    if response.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
+        return None
+    value = response.headers.get("Content-Length", "")
+    return int(value) if value.isdigit() else None
+
+
+def fetch_feed(
+    url: str,
+    *,
+    etag: str = "",
+    last_modified: str = "",
+    client: httpx.Client | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    total_timeout: float = 60.0,
+    max_redirects: int = 5,
+    allow_private: bool | None = None,
+) -> FetchResult:
+    """GETs a feed, raising a FetchError subclass for anything but 2xx/304.
+
+    allow_private=None reads AIRWAVES_ALLOW_PRIVATE_URLS. It decides the URL checks here and
+    the guard of the client made when `client` is None; a given client keeps its own guard.
+    """
+    fetch = _start(url, max_redirects, max_bytes, total_timeout, allow_private)
+    own_client = client is None
+    client = client or make_client(allow_private=fetch.allow_private)
+    try:
+        with io_deadline(total_timeout):
+            return _fetch(client, fetch, request_headers(etag, last_modified))
+    except _FETCH_EXCEPTIONS as exc:
+        raise fetch.error(exc) from exc
+    finally:
+        if own_client:
+            client.close()
+
+
+def _fetch(client: httpx.Client, fetch: _Fetch, headers: dict[str, str]) -> FetchResult:
+    while True:
+        fetch.check()
+        with client.stream("GET", fetch.url, headers=headers) as response:
+            if fetch.answer(response) is _Next.FOLLOW:
+                continue
+            if response.status_code != 304:
+                for chunk in response.iter_bytes():
+                    fetch.receive(chunk)
+            return fetch.result(response)
+
+
+async def afetch_feed(
+    url: str,
+    *,
+    etag: str = "",
+    last_modified: str = "",
+    client: httpx.AsyncClient | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    total_timeout: float = 60.0,
+    max_redirects: int = 5,
+    allow_private: bool | None = None,
+) -> FetchResult:
+    """The async twin of fetch_feed."""
+    fetch = _start(url, max_redirects, max_bytes, total_timeout, allow_private)
+    own_client = client is None
+    client = client or make_async_client(allow_private=fetch.allow_private)
+    try:
+        with io_deadline(total_timeout):
+            return await _afetch(client, fetch, request_headers(etag, last_modified))
+    except _FETCH_EXCEPTIONS as exc:
+        raise fetch.error(exc) from exc
+    finally:
+        if own_client:
+            await client.aclose()
+
+
+async def _afetch(client: httpx.AsyncClient, fetch: _Fetch, headers: dict[str, str]) -> FetchResult:
+    while True:
+        fetch.check()
+        async with client.stream("GET", fetch.url, headers=headers) as response:
+            if fetch.answer(response) is _Next.FOLLOW:
+                continue
+            if response.status_code != 304:
+                async for chunk in response.aiter_bytes():
+                    fetch.receive(chunk)
+            return fetch.result(response)

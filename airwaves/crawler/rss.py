@@ -1,0 +1,182 @@
+"""RSS 2.0, 0.9x and 1.0 (RDF) feeds, with the iTunes, content, Dublin Core, Media RSS,
+syndication and Podcasting 2.0 extensions, read into a ParsedFeed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+
+from airwaves.crawler.parse_common import (
+    XML_LANG,
+    TagNames,
+    apply_episode_extensions,
+    apply_feed_extensions,
+    html_of,
+    index_children,
+    itunes_categories,
+    join_base,
+    longest,
+    media_enclosure,
+    media_thumbnail,
+    parse_int,
+    resolve_url,
+    set_enclosure,
+    text_of,
+    unique,
+)
+from airwaves.crawler.types import ParsedEpisode, ParsedFeed
+from airwaves.lib.dates import parse_date
+from airwaves.lib.durations import parse_duration
+
+RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
+RDF_RESOURCE = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}resource"
+
+_NAMES = TagNames()
+_CHANNEL_LISTS = frozenset(
+    {"item", "link", "atom:link", "category", "itunes:category", "podcast:funding"}
+)
+_ITEM_LISTS = frozenset(
+    {
+        "enclosure",
+        "atom:link",
+        "podcast:transcript",
+        "media:content",
+        "media:group",
+        "media:thumbnail",
+    }
+)
+
+
+def parse_rss(root: etree._Element, *, url: str = "") -> ParsedFeed:
+    """Reads an <rss> (or stray <channel>) or <rdf:RDF> document."""
+    top = index_children(root, _NAMES, _CHANNEL_LISTS)
+    channel = top.get("channel")
+    if channel is None:
+        # A bare <channel> root, or RSS 0.9x without one: read the root as the channel.
+        channel, found = root, top
+    else:
+        found = index_children(channel, _NAMES, _CHANNEL_LISTS)
+    base = join_base(join_base(url, root), channel)
+
+    feed = _read_channel(found, base)
+    if not feed.image_url:
+        # RSS 1.0 puts the <image> beside the channel, which only points at it.
+        feed.image_url = _rss_image(found.get("image"), base) or _rss_image(top.get("image"), base)
+    if not feed.language:
+        feed.language = (root.get(XML_LANG) or "").strip()
+
+    # RSS 1.0 keeps items beside the channel, not in it; broken 2.0 feeds do too.
+    items = found.get("item") or top.get("item") or ()
+    for item in items:
+        episode = _read_item(item, base)
+        if episode is not None:
+            feed.episodes.append(episode)
+    return feed
+
+
+def _read_channel(found: dict[str, Any], base: str) -> ParsedFeed:
+    feed = ParsedFeed(format="rss")
+    apply_feed_extensions(feed, found, base)
+    feed.title = text_of(found.get("title"))
+    feed.link = _channel_link(found, base)
+    feed.description_html = longest(
+        html_of(found.get("description")),
+        html_of(found.get("itunes:summary")),
+        html_of(found.get("content:encoded")),
+    )
+    if not feed.author:
+        feed.author = text_of(found.get("dc:creator")) or text_of(found.get("managingEditor"))
+    feed.language = text_of(found.get("language")) or text_of(found.get("dc:language"))
+    feed.categories = unique(
+        [*itunes_categories(found, _NAMES), *(text_of(c) for c in found.get("category", ()))]
+    )
+    feed.copyright = text_of(found.get("copyright")) or text_of(found.get("dc:rights"))
+    feed.ttl_minutes = parse_int(text_of(found.get("ttl")))
+    feed.update_period = text_of(found.get("sy:updatePeriod")).lower()
+    feed.update_frequency = parse_int(text_of(found.get("sy:updateFrequency")))
+    if not feed.image_url:
+        feed.image_url = media_thumbnail(found, _NAMES, base)
+    return feed
+
+
+def _channel_link(found: dict[str, Any], base: str) -> str:
+    for element in found.get("link", ()):
+        link = resolve_url(text_of(element) or element.get("href"), base)
+        if link:
+            return link
+    return _atom_alternate(found.get("atom:link"), base)
+
+
+def _atom_alternate(links: list[etree._Element] | None, base: str) -> str:
+    for element in links or ():
+        if (element.get("rel") or "alternate") == "alternate":
+            return resolve_url(element.get("href"), base)
+    return ""
+
+
+def _rss_image(image: etree._Element | None, base: str) -> str:
+    if image is None:
+        return ""
+    for child in image:
+        if _NAMES.of(child.tag) == "url":
+            return resolve_url(text_of(child), base)
+    # RSS 1.0 names the image by its rdf:about (or points at it with rdf:resource).
+    return resolve_url(image.get(RDF_ABOUT) or image.get(RDF_RESOURCE), base)
+
+
+def _read_item(item: etree._Element, base: str) -> ParsedEpisode | None:
+    found = index_children(item, _NAMES, _ITEM_LISTS)
+    base = join_base(base, item)
+    episode = ParsedEpisode()
+    apply_episode_extensions(episode, found, _NAMES, base)
+
+    guid = found.get("guid")
+    episode.guid = text_of(guid) or (item.get(RDF_ABOUT) or "").strip()
+    episode.title = text_of(found.get("title"))
+    episode.link = _item_link(found, guid, base)
+    episode.published = (
+        parse_date(text_of(found.get("pubDate")))
+        or parse_date(text_of(found.get("dc:date")))
+        or parse_date(text_of(found.get("atom:published")))
+        or parse_date(text_of(found.get("atom:updated")))
+    )
+    episode.description_html = longest(
+        html_of(found.get("content:encoded")),
+        html_of(found.get("description")),
+        html_of(found.get("itunes:summary")),
+    )
+    if not episode.author:
+        episode.author = text_of(found.get("dc:creator")) or text_of(found.get("author"))
+    _item_enclosure(episode, found, base)
+    if not (episode.title or episode.enclosure_url or episode.guid):
+        return None
+    return episode
+
+
+def _item_link(found: dict[str, Any], guid: etree._Element | None, base: str) -> str:
+    link = resolve_url(text_of(found.get("link")), base) or _atom_alternate(
+        found.get("atom:link"), base
+    )
+    if link or guid is None:
+        return link
+    # Like feedparser: a permalink guid is the item's link when there is no <link>.
+    text = text_of(guid)
+    if guid.get("isPermaLink", "true").strip().lower() != "false" and text.startswith(
+        ("http://", "https://")
+    ):
+        return text
+    return ""
+
+
+def _item_enclosure(episode: ParsedEpisode, found: dict[str, Any], base: str) -> None:
+    for element in found.get("enclosure", ()):
+        if (element.get("url") or "").strip():
+            set_enclosure(episode, element, base, "length")
+            return
+    media = media_enclosure(found, _NAMES)
+    if media is not None:
+        set_enclosure(episode, media, base, "fileSize")
+        if episode.duration is None:
+            episode.duration = parse_duration(media.get("duration"))

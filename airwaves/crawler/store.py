@@ -1,0 +1,426 @@
+"""Writes the outcome of a refresh to the database.
+
+`store_feed` writes a processed feed in one transaction: the show, its categories and
+its episodes, upserted by identity key. Episodes that left the feed are kept (feeds
+often list only the latest N). `record_not_modified` and `record_failure` write only
+the feed's health and schedule; a failure never touches episodes. Every one of them
+ends the refresh's claim (`claimed_until`). Nothing here fetches or parses.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from airwaves.crawler.schedule import (
+    bounds_from_settings,
+    feed_interval,
+    is_dead,
+    next_check_after_error,
+    next_check_after_success,
+)
+from airwaves.crawler.types import ParsedEpisode, ParsedFeed
+from airwaves.lib.slugs import slugify
+from airwaves.podcasts.feeds import InvalidFeedURL, normalize_feed_url
+from airwaves.podcasts.models import Category, Episode, Podcast
+
+log = logging.getLogger(__name__)
+
+# Episode fields copied from the parsed item on every refresh. `slug` is not: it is the
+# episode's URL, fixed when the episode is first seen.
+EPISODE_FIELDS = (
+    "title",
+    "link",
+    "published_at",
+    "description",
+    "summary",
+    "author",
+    "enclosure_url",
+    "enclosure_type",
+    "enclosure_length",
+    "duration",
+    "image_url",
+    "explicit",
+    "season",
+    "number",
+    "episode_type",
+)
+
+
+@dataclass(slots=True)
+class FeedMeta:
+    """What the fetch learned, stored along with the content."""
+
+    etag: str = ""
+    last_modified: str = ""
+    content_hash: str = ""
+    permanent_url: str = ""
+    server_seconds: int | None = None  # Cache-Control max-age / Expires
+    channel_hash: str = ""  # process.channel_fingerprint of the parsed feed
+
+
+@dataclass(slots=True)
+class StoreResult:
+    new_episodes: int = 0
+    updated_episodes: int = 0
+    moved_to: int | None = None  # the feed this one was merged into
+
+
+def episode_values(item: ParsedEpisode) -> dict:
+    return {
+        "title": item.title[:1000],
+        "link": item.link,
+        "published_at": item.published,
+        "description": item.description_html,
+        "summary": item.subtitle,
+        "author": item.author[:500],
+        "enclosure_url": item.enclosure_url,
+        "enclosure_type": item.enclosure_type,
+        "enclosure_length": item.enclosure_length,
+        "duration": item.duration,
+        "image_url": item.image_url,
+        "explicit": item.explicit,
+        "season": item.season,
+        "number": item.episode_number,
+        "episode_type": item.episode_type[:20],
+    }
+
+
+def store_feed(
+    podcast_id: int, feed: ParsedFeed, meta: FeedMeta, stored: list[tuple] | None = None
+) -> StoreResult:
+    """Upserts the feed's show and episodes. Safe to run twice at once: the podcast
+    row is locked first, so concurrent stores of one feed run one after the other.
+    `stored` is stored_episodes() as read by a refresh that holds the feed's claim."""
+    now = timezone.now()
+    with transaction.atomic():
+        podcast = Podcast.objects.select_for_update().get(pk=podcast_id)
+        channel_changed = (
+            not meta.channel_hash
+            or meta.channel_hash != podcast.channel_hash
+            or podcast.last_success_at is None
+        )
+        if channel_changed:
+            update_podcast(podcast, feed)
+        podcast.channel_hash = meta.channel_hash
+        podcast.etag = meta.etag[:500]
+        podcast.last_modified = meta.last_modified[:100]
+        podcast.content_hash = meta.content_hash
+        podcast.feed_interval = feed_interval(feed)
+        mark_success(podcast, now)
+        podcast.next_check_at = next_check_after_success(
+            now,
+            feed_seconds=podcast.feed_interval,
+            server_seconds=meta.server_seconds,
+            bounds=bounds_from_settings(),
+        )
+        target = follow_move(podcast, meta.permanent_url, feed.new_feed_url)
+        save_with_unique_slug(podcast)
+        if channel_changed:
+            set_categories(podcast, feed.categories)
+        result = upsert_episodes(podcast, feed.episodes, now, stored)
+        if target is not None:
+            merge_into(podcast, target)
+            result.moved_to = target.pk
+        return result
+
+
+def update_podcast(podcast: Podcast, feed: ParsedFeed) -> None:
+    podcast.title = feed.title[:500] or podcast.title
+    podcast.link = feed.link
+    podcast.description = feed.description_html
+    podcast.summary = feed.subtitle
+    podcast.author = feed.author[:500]
+    podcast.owner_name = feed.owner_name[:500]
+    podcast.owner_email = feed.owner_email[:500]
+    podcast.image_url = feed.image_url
+    podcast.language = feed.language
+    podcast.explicit = feed.explicit
+    podcast.copyright = feed.copyright[:500]
+    podcast.podcast_guid = feed.podcast_guid[:100]
+    if podcast.last_success_at is None or not podcast.slug:
+        # The first successful fetch names the page; after that the slug never
+        # changes, so the show keeps its URL when the publisher renames it.
+        podcast.assign_slug()
+
+
+def save_with_unique_slug(podcast: Podcast, attempts: int = 5) -> None:
+    """Saves the podcast; when another feed with the same title took the slug at the same
+    moment (two first fetches racing), picks the next free slug and tries again."""
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                podcast.save()
+            return
+        except IntegrityError:
+            taken = Podcast.objects.filter(slug=podcast.slug).exclude(pk=podcast.pk).exists()
+            if attempt == attempts - 1 or not taken:
+                raise
+            podcast.assign_slug()
+
+
+def follow_move(podcast: Podcast, permanent_url: str, new_feed_url: str) -> Podcast | None:
+    """Applies a permanent redirect or an itunes:new-feed-url move to the feed URL.
+    Returns the known feed to merge into when the new URL is already in the
+    directory (the move is then done by merging, never by taking that feed's URL)."""
+    for candidate in (permanent_url, new_feed_url):
+        if not candidate or podcast.source != Podcast.Source.FEED:
+            continue
+        try:
+            url = normalize_feed_url(candidate)
+        except InvalidFeedURL:
+            continue
+        if url == podcast.feed_url:
+            continue
+        other = Podcast.objects.filter(feed_url=url).exclude(pk=podcast.pk).first()
+        if other is None:
+            log.info("feed %s moved to %s", podcast.feed_url, url)
+            podcast.feed_url = url
+            continue
+        if other.moved_to_id == podcast.pk:
+            continue  # the other feed was merged into this one; never merge back
+        return other
+    return None
+
+
+def merge_into(podcast: Podcast, target: Podcast) -> None:
+    """Retires `podcast` in favour of `target`: everything that points at the show
+    (listeners' follows and any other relation) moves to the target; its episodes
+    stay where they are, so favourites and positions on them keep working."""
+    podcast.moved_to = target
+    podcast.next_check_at = None
+    podcast.save(update_fields=["moved_to", "next_check_at"])
+    for relation in Podcast._meta.related_objects:
+        if relation.related_model in (Podcast, Episode) or not relation.one_to_many:
+            continue
+        if not isinstance(relation.field, models.ForeignKey):
+            continue
+        rows = relation.related_model._default_manager.filter(**{relation.field.name: podcast})
+        for row in rows:
+            setattr(row, relation.field.name, target)
+            try:
+                # A listener who follows both keeps one follow: the duplicate goes.
+                with transaction.atomic():
+                    row.save(update_fields=[relation.field.name])
+            except IntegrityError:
+                row.delete()
+
+
+def set_categories(podcast: Podcast, names: list[str]) -> None:
+    categories = [category_for(name) for name in names[:10] if name.strip()]
+    categories = list(dict.fromkeys(c for c in categories if c is not None))
+    # The first category the feed lists is the show's main one; a top-level one is
+    # preferred so pages can say "Technology" rather than a narrow subcategory.
+    primary = next((c for c in categories if c.parent_id is None), None)
+    primary = primary or (categories[0] if categories else None)
+    if podcast.category_id != (primary.pk if primary else None):
+        podcast.category = primary
+        podcast.save(update_fields=["category"])
+    current = set(podcast.categories.values_list("pk", flat=True))
+    if current != {c.pk for c in categories}:
+        podcast.categories.set(categories)
+
+
+def category_for(name: str) -> Category | None:
+    """ "Technology > Tech News" -> the "Tech News" category under "Technology"."""
+    parent = None
+    for part in [p.strip()[:100] for p in name.split(">") if p.strip()][:2]:
+        parent = _category(part, parent)
+    return parent
+
+
+def _category(name: str, parent: Category | None) -> Category:
+    slug = slugify(f"{parent.name} {name}" if parent else name, 110) or "category"
+    category, _ = Category.objects.get_or_create(
+        name=name, parent=parent, defaults={"slug": unique_category_slug(slug)}
+    )
+    return category
+
+
+def unique_category_slug(base: str) -> str:
+    candidate, n = base, 1
+    while Category.objects.filter(slug=candidate).exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+# What matching needs of the stored episodes: a feed may hold thousands of episodes with
+# long notes, and none of those are read to decide what changed.
+STORED_EPISODE_COLUMNS = ("pk", "guid", "slug", "enclosure_url", "title", "published_at")
+
+
+def stored_episodes(podcast_id: int) -> list[tuple]:
+    """Rows of STORED_EPISODE_COLUMNS plus source_hash, for refresh and store to share."""
+    return list(
+        Episode.objects.filter(podcast_id=podcast_id).values_list(
+            *STORED_EPISODE_COLUMNS, "source_hash"
+        )
+    )
+
+
+def upsert_episodes(
+    podcast: Podcast,
+    items: list[ParsedEpisode],
+    now: datetime,
+    stored: list[tuple] | None = None,
+) -> StoreResult:
+    rows = stored if stored is not None else stored_episodes(podcast.pk)
+    existing = {
+        row[1]: Episode(
+            podcast_id=podcast.pk, **dict(zip(STORED_EPISODE_COLUMNS, row, strict=False))
+        )
+        for row in rows
+    }
+    incoming = {item.guid for item in items}
+    # Episodes whose identity vanished from the feed may be the same episodes under a
+    # new GUID (publishers change hosting platforms): match them by enclosure URL,
+    # then by title and day, before creating anything.
+    orphans = [e for guid, e in existing.items() if guid not in incoming]
+    by_enclosure = {e.enclosure_url: e for e in orphans if e.enclosure_url}
+    by_title_day = {(e.title, e.published_at.date()): e for e in orphans if e.published_at}
+
+    taken_slugs = {e.slug for e in existing.values()}
+    to_create: list[Episode] = []
+    to_update: list[Episode] = []
+    for item in items:
+        if item.unchanged:
+            continue
+        values = episode_values(item)
+        episode = existing.get(item.guid) or rematch(item, by_enclosure, by_title_day)
+        if episode is None:
+            slug = new_episode_slug(item, taken_slugs)
+            taken_slugs.add(slug)
+            to_create.append(
+                Episode(
+                    podcast=podcast,
+                    guid=item.guid,
+                    slug=slug,
+                    source_hash=item.fingerprint,
+                    created_at=now,
+                    **values,
+                )
+            )
+            continue
+        # The item's digest differs from the stored one (or there was none): write it.
+        episode.guid = item.guid
+        episode.source_hash = item.fingerprint
+        for key, value in values.items():
+            setattr(episode, key, value)
+        episode.updated_at = now
+        to_update.append(episode)
+    if to_update:
+        Episode.objects.bulk_update(
+            to_update, ["guid", "source_hash", *EPISODE_FIELDS, "updated_at"], batch_size=500
+        )
+    Episode.objects.bulk_create(to_create, batch_size=500)
+    return StoreResult(new_episodes=len(to_create), updated_episodes=len(to_update))
+
+
+def rematch(
+    item: ParsedEpisode,
+    by_enclosure: dict[str, Episode],
+    by_title_day: dict[tuple, Episode],
+) -> Episode | None:
+    episode = by_enclosure.pop(item.enclosure_url, None) if item.enclosure_url else None
+    if episode is None and item.published:
+        episode = by_title_day.pop((item.title, item.published.date()), None)
+    if episode is not None:
+        # One old episode answers for one new item only.
+        by_enclosure.pop(episode.enclosure_url, None)
+        if episode.published_at:
+            by_title_day.pop((episode.title, episode.published_at.date()), None)
+    return episode
+
+
+def new_episode_slug(item: ParsedEpisode, taken: set[str]) -> str:
+    base = slugify(item.title) or "episode"
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def mark_success(podcast: Podcast, now: datetime) -> None:
+    podcast.fetch_status = Podcast.FetchStatus.OK
+    podcast.last_fetched_at = now
+    podcast.last_success_at = now
+    podcast.error_count = 0
+    podcast.first_error_at = None
+    podcast.last_error = ""
+    podcast.dead = False
+    podcast.claimed_until = None
+
+
+def not_modified_changes(
+    now: datetime, feed_seconds: int | None, meta: FeedMeta | None = None
+) -> dict:
+    changes = {
+        "fetch_status": Podcast.FetchStatus.NOT_MODIFIED,
+        "last_fetched_at": now,
+        "last_success_at": now,
+        "error_count": 0,
+        "first_error_at": None,
+        "last_error": "",
+        "dead": False,
+        "claimed_until": None,
+        "next_check_at": next_check_after_success(
+            now,
+            feed_seconds=feed_seconds,
+            server_seconds=meta.server_seconds if meta else None,
+            bounds=bounds_from_settings(),
+        ),
+    }
+    if meta is not None:
+        changes.update(etag=meta.etag[:500], last_modified=meta.last_modified[:100])
+    return changes
+
+
+def record_not_modified(
+    podcast_id: int, feed_seconds: int | None = None, meta: FeedMeta | None = None
+) -> None:
+    """A 304 (or the same bytes again): only health, validators and schedule change."""
+    changes = not_modified_changes(timezone.now(), feed_seconds, meta)
+    Podcast.objects.filter(pk=podcast_id).update(**changes)
+
+
+def record_failure(podcast_id: int, reason: str, retry_after: float | None = None) -> None:
+    """Marks the feed's health with the reason; its episodes are not touched."""
+    now = timezone.now()
+    bounds = bounds_from_settings()
+    with transaction.atomic():
+        podcast = (
+            Podcast.objects.select_for_update()
+            .only("error_count", "first_error_at")
+            .get(pk=podcast_id)
+        )
+        error_count = podcast.error_count + 1
+        first_error_at = podcast.first_error_at or now
+        dead = is_dead(now, first_error_at, error_count, bounds)
+        next_check = (
+            now + bounds.dead_recheck
+            if dead
+            else next_check_after_error(now, error_count, retry_after=retry_after, bounds=bounds)
+        )
+        Podcast.objects.filter(pk=podcast_id).update(
+            fetch_status=Podcast.FetchStatus.ERROR,
+            last_fetched_at=now,
+            error_count=error_count,
+            first_error_at=first_error_at,
+            last_error=reason[:2000],
+            dead=dead,
+            claimed_until=None,
+            next_check_at=next_check,
+        )
+
+
+def revive(podcasts: models.QuerySet) -> int:
+    """The operator's "try again now" for dead or failing feeds."""
+    return podcasts.update(
+        dead=False, error_count=0, first_error_at=None, next_check_at=timezone.now()
+    )

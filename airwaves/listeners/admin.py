@@ -1,0 +1,29 @@
+from django.contrib import admin
+
+from airwaves.listeners.models import EpisodeAction, Favourite, Follow, LoginFailure
+
+
+@admin.register(Favourite)
+class FavouriteAdmin(admin.ModelAdmin):
+    list_display = ["user", "episode", "created_at"]
+    raw_id_fields = ["user", "episode"]
+
+
+@admin.register(Follow)
+class FollowAdmin(admin.ModelAdmin):
+    list_display = ["user", "podcast", "created_at"]
+    raw_id_fields = ["user", "podcast"]
+
+
+@admin.register(EpisodeAction)
+class EpisodeActionAdmin(admin.ModelAdmin):
+    list_display = ["user", "action", "episode", "device", "position", "total", "timestamp"]
+    list_filter = ["action"]
+    raw_id_fields = ["user", "episode"]
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(admin.ModelAdmin):
+    list_display = ["scope", "key", "at"]
+    list_filter = ["scope"]
+    search_fields = ["key"]

@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+# An episode counts as played within this many seconds of its end (outros, ads), or
+# within the last tenth of a short one.
+FINISHED_MARGIN = 30
+FINISHED_FRACTION = 0.9
+
+
+class Favourite(models.Model):
+    """An episode a listener hearted."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="favourites")
+    episode = models.ForeignKey("podcasts.Episode", models.CASCADE, related_name="favourites")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "episode"], name="favourite_unique"),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"], name="favourite_by_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ♥ {self.episode}"
+
+
+class Follow(models.Model):
+    """A show a listener subscribed to."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="follows")
+    podcast = models.ForeignKey("podcasts.Podcast", models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "podcast"], name="follow_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.podcast}"
+
+
+class EpisodeAction(models.Model):
+    """One gPodder episode action ("play", "download", "delete", "new").
+
+    The site's player and the gPodder sync API write the same rows, so a position
+    saved on the phone is the one the website resumes from and the other way round.
+    A `play` action covers one stretch of listening: from `started` to `position`
+    (seconds) of an episode `total` seconds long. While the web player plays, it
+    moves `position` forward in the same row; the newest row per episode (by
+    `timestamp`) is where the listener is now.
+    """
+
+    class Action(models.TextChoices):
+        NEW = "new", "New"
+        DOWNLOAD = "download", "Download"
+        PLAY = "play", "Play"
+        DELETE = "delete", "Delete"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="episode_actions"
+    )
+    # Null when the episode is not (or no longer) in the directory: gPodder names
+    # episodes by URL, and the action is kept under the URLs below.
+    episode = models.ForeignKey(
+        "podcasts.Episode", models.SET_NULL, null=True, blank=True, related_name="actions"
+    )
+    podcast_url = models.URLField(max_length=2048, help_text="The show's feed URL, as sent")
+    episode_url = models.URLField(max_length=2048, help_text="The episode's media URL, as sent")
+    # The gPodder device id the action came from; empty for the website's own player.
+    device = models.CharField(max_length=100, blank=True)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    # When it happened, by the clock of the device that did it.
+    timestamp = models.DateTimeField(default=timezone.now)
+    started = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds (play only)")
+    position = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds (play only)")
+    total = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds (play only)")
+    # When the server last wrote the row: what gPodder's "since" queries compare.
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            # "Where is this listener in these episodes": newest action per episode.
+            models.Index(fields=["user", "episode", "-timestamp"], name="action_by_user_episode"),
+            # History pages, and gPodder's "actions since" for a device.
+            models.Index(fields=["user", "-timestamp"], name="action_by_user_time"),
+            models.Index(fields=["user", "updated_at"], name="action_by_user_updated"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(action="play") | models.Q(position__isnull=False),
+                name="action_play_has_position",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.action} {self.episode_url}"
+
+    @property
+    def finished(self) -> bool:
+        return is_finished(self.position, self.total)
+
+
+def is_finished(position: int | None, total: int | None) -> bool:
+    if not total or position is None:
+        return False
+    return position >= total - FINISHED_MARGIN and position >= total * FINISHED_FRACTION
+
+
+class LoginFailure(models.Model):
+    """A failed log-in, counted against the username and the client address tried.
+
+    Kept in the database, not in a per-process cache, so the limit holds however
+    many server processes share it. Rows older than the window are deleted when a
+    new failure is recorded.
+    """
+
+    class Scope(models.TextChoices):
+        USERNAME = "username", "Username"
+        ADDRESS = "address", "Client address"
+
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    key = models.CharField(max_length=255)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["scope", "key", "at"], name="login_failure_lookup"),
+            models.Index(fields=["at"], name="login_failure_age"),  # deleting expired rows
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from airwaves.listeners import favourites as hearts
+from airwaves.listeners import playback
+from airwaves.listeners.follows import export_follows, import_follows, toggle_follow
+from airwaves.listeners.forms import EmailForm, OpmlUploadForm, SignupForm
+from airwaves.listeners.models import Follow
+from airwaves.listeners.opml import NotOpml, parse_opml
+from airwaves.podcasts.models import Episode, Podcast
+
+PER_PAGE = 30
+# Feeds one upload may add: each is a few queries inside the request.
+MAX_WEB_IMPORT = 2000
+
+
+def is_fragment_request(request) -> bool:
+    """An htmx request for a piece of a page (not a boosted navigation, which wants
+    the whole page)."""
+    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
+
+
+def safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return fallback
+
+
+def with_play_states(request, episodes) -> list[Episode]:
+    """Sets `play` (a PlayState or None) on each episode, in one query."""
+    episodes = list(episodes)
+    states = playback.play_states(request, [e.pk for e in episodes])
+    for episode in episodes:
+        episode.play = states.get(episode.pk)
+    return episodes
+
+
+@require_POST
+def toggle_favourite(request, episode_id: int):
+    episode = get_object_or_404(Episode.objects.select_related("podcast"), pk=episode_id)
+    hearts.toggle(request, episode)
+    back = safe_next(request, episode.get_absolute_url())
+    if is_fragment_request(request):
+        context = {**hearts.heart_context(request, episode), "next": back}
+        return render(request, "listeners/heart.html", context)
+    return redirect(back)
+
+
+@require_GET
+def favourites(request):
+    page = Paginator(hearts.favourite_episodes(request), PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = with_play_states(request, page.object_list)
+    return render(request, "listeners/favourites.html", {"page": page})
+
+
+@require_POST
+def toggle_follow_view(request, podcast_id: int):
+    podcast = get_object_or_404(Podcast, pk=podcast_id)
+    back = safe_next(request, podcast.get_absolute_url())
+    if not request.user.is_authenticated:
+        return redirect_to_login(back)
+    toggle_follow(request.user, podcast)
+    if is_fragment_request(request):
+        context = {**hearts.follow_context(request, podcast), "next": back}
+        return render(request, "listeners/follow_button.html", context)
+    return redirect(back)
+
+
+@login_required
+@require_GET
+def new_episodes(request):
+    episodes = (
+        Episode.objects.filter(podcast__follows__user=request.user)
+        .select_related("podcast")
+        .order_by(F("published_at").desc(nulls_last=True), "-pk")
+    )
+    page = Paginator(episodes, PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = with_play_states(request, page.object_list)
+    following = Follow.objects.filter(user=request.user).count()
+    return render(request, "listeners/new_episodes.html", {"page": page, "following": following})
+
+
+@login_required
+@require_GET
+def following(request):
+    follows = (
+        Follow.objects.filter(user=request.user)
+        .select_related("podcast")
+        .order_by("podcast__title", "podcast__feed_url")
+    )
+    return render(
+        request, "listeners/following.html", {"follows": follows, "form": OpmlUploadForm()}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_opml(request):
+    form = OpmlUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            document = parse_opml(form.cleaned_data["file"].read())
+        except NotOpml as error:
+            form.add_error("file", str(error))
+        else:
+            if len(document.feeds) <= MAX_WEB_IMPORT:
+                report = import_follows(request.user, document)
+                return render(request, "listeners/import_result.html", {"report": report})
+            form.add_error(
+                "file",
+                f"This file lists {len(document.feeds)} feeds; the site imports at most "
+                f"{MAX_WEB_IMPORT} at once. Split the file, or ask the operator to run "
+                "`airwaves import-opml`, which has no limit.",
+            )
+    return render(request, "listeners/import.html", {"form": form})
+
+
+@login_required
+@require_GET
+def export_opml(request):
+    response = HttpResponse(export_follows(request.user), content_type="text/x-opml; charset=utf-8")
+    name = f"airwaves-{request.user.get_username()}.opml"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def position(request, episode_id: int):
+    """GET: where the listener is in the episode. POST (JSON): save it.
+
+    POST body: {"position": seconds, "total": seconds or null, "started": seconds
+    where this stretch of listening began, "ended": true when it played to the end}.
+    """
+    episode = get_object_or_404(Episode.objects.select_related("podcast"), pk=episode_id)
+    if request.method == "GET":
+        state = playback.play_state(request, episode)
+        return JsonResponse(state_json(state))
+    if not episode.has_audio:
+        return JsonResponse({"error": "This episode has no audio to play."}, status=400)
+    try:
+        data = json.loads(request.body)
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object")
+        position = seconds(data.get("position"), "position")
+        total = seconds(data.get("total"), "total", optional=True) or None
+        started = seconds(data.get("started", position), "started")
+        ended = data.get("ended", False) is True
+    except ValueError as error:
+        return JsonResponse({"error": f"Bad position: {error}"}, status=400)
+    state = playback.record_position(
+        request, episode, position=position, total=total, started=started, ended=ended
+    )
+    return JsonResponse(state_json(state))
+
+
+def seconds(value, name: str, optional: bool = False) -> int | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name} must be a number of seconds")
+    if not 0 <= value < 10**7:  # about 115 days: longer is not an episode
+        raise ValueError(f"{name} must be between 0 and 10000000 seconds")
+    return int(value)
+
+
+def state_json(state: playback.PlayState | None) -> dict:
+    if state is None:
+        return {"position": None, "total": None, "finished": False}
+    return {"position": state.position, "total": state.total, "finished": state.finished}
+
+
+@require_GET
+def history(request):
+    page = Paginator(playback.history(request), PER_PAGE).get_page(request.GET.get("page"))
+    if request.user.is_authenticated:
+        page.object_list = [playback.with_play_state(e) for e in page.object_list]
+    return render(request, "listeners/history.html", {"page": page})
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        # Logging in moves the guest's favourites and positions into the new account.
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {user.get_username()}! Your account is ready.")
+        return redirect(safe_next(request, "/"))
+    return render(request, "accounts/signup.html", {"form": form, "next": safe_next(request, "")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_settings(request):
+    form = EmailForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your e-mail address was saved.")
+        return redirect("account-settings")
+    return render(request, "accounts/settings.html", {"form": form})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        # Links in the e-mail use the public address when one is configured.
+        self.extra_email_context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME}
+        return super().form_valid(form)

@@ -1,0 +1,87 @@
+from django.contrib import admin, messages
+
+from airwaves.podcasts.models import Category, Episode, Podcast
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "parent", "slug")
+    search_fields = ("name",)
+
+
+@admin.action(description="Check again now (revives dead feeds)")
+def revive_feeds(modeladmin, request, queryset):
+    from airwaves.crawler.store import revive
+
+    count = revive(queryset.filter(source=Podcast.Source.FEED))
+    modeladmin.message_user(request, f"{count} feeds are due now.", messages.SUCCESS)
+
+
+@admin.register(Podcast)
+class PodcastAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "host",
+        "fetch_status",
+        "dead",
+        "error_count",
+        "last_fetched_at",
+        "next_check_at",
+    )
+    list_filter = ("fetch_status", "dead", "source", "category")
+    search_fields = ("title", "feed_url", "author")
+    actions = [revive_feeds]
+    readonly_fields = (
+        "host",
+        "claimed_until",
+        "feed_interval",
+        "first_error_at",
+        "dead",
+        "moved_to",
+        "fetch_status",
+        "last_fetched_at",
+        "last_success_at",
+        "error_count",
+        "last_error",
+        "etag",
+        "last_modified",
+        "content_hash",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "feed_url", "source", "link", "author", "category")}),
+        ("Content", {"fields": ("summary", "description", "image_url", "language", "explicit")}),
+        (
+            "Feed health",
+            {
+                "fields": (
+                    "host",
+                    "fetch_status",
+                    "dead",
+                    "moved_to",
+                    "first_error_at",
+                    "feed_interval",
+                    "claimed_until",
+                    "last_fetched_at",
+                    "last_success_at",
+                    "error_count",
+                    "last_error",
+                    "next_check_at",
+                    "etag",
+                    "last_modified",
+                    "content_hash",
+                )
+            },
+        ),
+    )
+    filter_horizontal = ("categories",)
+
+
+@admin.register(Episode)
+class EpisodeAdmin(admin.ModelAdmin):
+    list_display = ("title", "podcast", "published_at", "duration")
+    list_select_related = ("podcast",)
+    search_fields = ("title", "guid")
+    raw_id_fields = ("podcast",)
+    date_hierarchy = "published_at"

@@ -1,0 +1,206 @@
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import urlsplit
+
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from airwaves.lib.slugs import unique_slug
+
+
+def feed_host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "")[:255]
+    except ValueError:
+        return ""
+
+
+class Category(models.Model):
+    """An iTunes-style category; children point at their parent ("Technology > Tech News")."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=120, unique=True)
+    parent = models.ForeignKey(
+        "self", models.CASCADE, null=True, blank=True, related_name="children"
+    )
+
+    class Meta:
+        verbose_name_plural = "categories"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="category_unique_name_per_parent"
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(parent=None),
+                name="category_unique_top_level_name",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} > {self.name}" if self.parent_id else self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("category", args=[self.slug])
+
+
+class Podcast(models.Model):
+    """A show, and the health of its feed (one row per feed URL)."""
+
+    class Source(models.TextChoices):
+        FEED = "feed", "Crawled feed"
+        DEMO = "demo", "Bundled demo content (never crawled)"
+
+    class FetchStatus(models.TextChoices):
+        NEW = "new", "Not fetched yet"
+        OK = "ok", "OK"
+        NOT_MODIFIED = "not_modified", "Not modified"
+        ERROR = "error", "Error"
+
+    slug = models.SlugField(max_length=120, unique=True)
+    feed_url = models.URLField(max_length=2048, unique=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.FEED)
+
+    title = models.CharField(max_length=500, blank=True)
+    link = models.URLField(max_length=2048, blank=True)
+    description = models.TextField(blank=True, help_text="Sanitized HTML")
+    summary = models.TextField(blank=True, help_text="Plain-text summary")
+    author = models.CharField(max_length=500, blank=True)
+    owner_name = models.CharField(max_length=500, blank=True)
+    owner_email = models.CharField(max_length=500, blank=True)
+    image_url = models.URLField(max_length=2048, blank=True)
+    language = models.CharField(max_length=35, blank=True)
+    explicit = models.BooleanField(null=True)
+    copyright = models.CharField(max_length=500, blank=True)
+    podcast_guid = models.CharField(max_length=100, blank=True)
+    category = models.ForeignKey(Category, models.SET_NULL, null=True, blank=True, related_name="+")
+    categories = models.ManyToManyField(Category, blank=True, related_name="podcasts")
+
+    # Crawl state. `host` is denormalized from feed_url so the scheduler can limit
+    # how many feeds of one host are refreshed at once.
+    host = models.CharField(max_length=255, blank=True, db_index=True)
+    # Set while a refresh runs (a lease: a crashed refresh frees it when it passes).
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    # The feed's own cadence (episode intervals, <ttl>, sy:updatePeriod), in seconds,
+    # learnt at the last parse so a 304 can be scheduled without parsing.
+    feed_interval = models.PositiveIntegerField(null=True, blank=True)
+    first_error_at = models.DateTimeField(null=True, blank=True)
+    # Failing for so long that it is only re-checked rarely; the operator can revive it.
+    dead = models.BooleanField(default=False)
+    # This feed announced a move to a feed already in the directory and was merged into it.
+    moved_to = models.ForeignKey(
+        "self", models.SET_NULL, null=True, blank=True, related_name="merged_from"
+    )
+
+    # Feed health, shown to the operator in the admin.
+    fetch_status = models.CharField(
+        max_length=20, choices=FetchStatus.choices, default=FetchStatus.NEW
+    )
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    content_hash = models.CharField(max_length=64, blank=True)
+    # Digest of the channel as last parsed (everything but the items): when it is the
+    # same, a refresh leaves the show's details and categories alone.
+    channel_hash = models.CharField(max_length=32, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            # The scheduler's "which feeds are due" query (crawler/claims.py); dead
+            # feeds stay in it with a next check far ahead.
+            models.Index(
+                fields=["next_check_at"],
+                condition=models.Q(source="feed", moved_to=None),
+                name="podcast_due_feeds",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.feed_url
+
+    def save(self, *args, **kwargs):
+        self.host = feed_host(self.feed_url)
+        if "update_fields" in kwargs and "feed_url" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "host"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("podcast", args=[self.slug])
+
+    @staticmethod
+    def placeholder_slug(feed_url: str) -> str:
+        """A unique slug for a feed not fetched yet; replaced by one made from the
+        title on the first successful fetch."""
+        return "feed-" + hashlib.sha256(feed_url.encode()).hexdigest()[:16]
+
+    def assign_slug(self) -> None:
+        self.slug = unique_slug(
+            self.title or "podcast",
+            lambda s: Podcast.objects.filter(slug=s).exclude(pk=self.pk).exists(),
+        )
+
+
+class Episode(models.Model):
+    podcast = models.ForeignKey(Podcast, models.CASCADE, related_name="episodes")
+    # Unique per podcast and never changed once set, so the page keeps its URL
+    # when the publisher edits the title.
+    slug = models.SlugField(max_length=120)
+    # Identity within the feed: the item's GUID, else its enclosure URL, else its link.
+    guid = models.CharField(max_length=512)
+    # Digest of the item as last parsed: a refresh skips items whose digest is unchanged.
+    source_hash = models.CharField(max_length=32, blank=True)
+
+    title = models.CharField(max_length=1000)
+    link = models.URLField(max_length=2048, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    description = models.TextField(blank=True, help_text="Sanitized HTML show notes")
+    summary = models.TextField(blank=True, help_text="Plain-text summary")
+    author = models.CharField(max_length=500, blank=True)
+    enclosure_url = models.URLField(max_length=2048, blank=True)
+    enclosure_type = models.CharField(max_length=100, blank=True)
+    enclosure_length = models.BigIntegerField(null=True, blank=True)
+    duration = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds")
+    image_url = models.URLField(max_length=2048, blank=True)
+    explicit = models.BooleanField(null=True)
+    season = models.PositiveIntegerField(null=True, blank=True)
+    number = models.PositiveIntegerField(null=True, blank=True)
+    episode_type = models.CharField(max_length=20, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["podcast", "guid"], name="episode_unique_guid"),
+            models.UniqueConstraint(fields=["podcast", "slug"], name="episode_unique_slug"),
+        ]
+        indexes = [
+            # A show's episode list, newest first.
+            models.Index(fields=["podcast", "-published_at"], name="episode_by_podcast_date"),
+            # "Latest episodes" on the home page.
+            models.Index(fields=["-published_at"], name="episode_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("episode", args=[self.podcast.slug, self.slug])
+
+    @property
+    def has_audio(self) -> bool:
+        return bool(self.enclosure_url)
+
+    @property
+    def artwork_url(self) -> str:
+        return self.image_url or self.podcast.image_url

@@ -1,0 +1,259 @@
+"""Django settings for Airwaves, read from the environment.
+
+Every setting has a default that works on a fresh checkout with no configuration:
+SQLite under AIRWAVES_DATA_DIR (./data by default), debug off, a generated secret key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def envbool(name: str, default: str = "0") -> bool:
+    return os.environ.get(name, default).strip().lower() in ("1", "true", "yes", "on")
+
+
+def envint(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def envsecret(name: str, default: str = "") -> str:
+    """Reads NAME, or the contents of the file named by NAME_FILE (Docker secrets)."""
+    if os.environ.get(name):
+        return os.environ[name]
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        return Path(path).read_text().strip()
+    return default
+
+
+DATA_DIR = Path(os.environ.get("AIRWAVES_DATA_DIR") or Path.cwd() / "data").resolve()
+
+
+def _secret_key() -> str:
+    configured = envsecret("AIRWAVES_SECRET_KEY")
+    if configured:
+        return configured
+    # Keep a generated key in the data directory so sessions survive restarts.
+    path = DATA_DIR / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(50)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+SECRET_KEY = _secret_key()
+DEBUG = envbool("AIRWAVES_DEBUG")
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("AIRWAVES_ALLOWED_HOSTS", "*").split(",")]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("AIRWAVES_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+# Absolute address of the site, used in canonical URLs, sitemaps and feeds' User-Agent.
+# Empty means "whatever host the request came to".
+SITE_URL = os.environ.get("AIRWAVES_SITE_URL", "").rstrip("/")
+SITE_NAME = os.environ.get("AIRWAVES_SITE_NAME", "Live Radio & Podcasts")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "airwaves.podcasts",
+    "airwaves.listeners",
+    "airwaves.radio",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "airwaves.middleware.refuse_nul_characters",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "airwaves.urls"
+ASGI_APPLICATION = "airwaves.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "airwaves.podcasts.context.site",
+            ],
+        },
+    },
+]
+
+
+def _database_from_url(url: str) -> dict:
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        raise ValueError(f"DATABASE_URL must start with postgres:// or postgresql://, got {url!r}")
+    options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path.lstrip("/")) or "airwaves",
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "OPTIONS": options,
+        "CONN_MAX_AGE": envint("AIRWAVES_DB_CONN_MAX_AGE", 0),
+        "TEST": {"NAME": os.environ.get("AIRWAVES_TEST_DB_NAME") or None},
+    }
+
+
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": _database_from_url(os.environ["DATABASE_URL"])}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "airwaves.sqlite3",
+            "OPTIONS": {
+                # WAL lets the site read while the crawler writes; IMMEDIATE avoids
+                # "database is locked" on lock upgrades inside write transactions.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+            # A file, not Django's default in-memory database: tests that run the
+            # crawler's threads need real WAL locking, as in production.
+            "TEST": {"NAME": str(DATA_DIR / "test-airwaves.sqlite3")},
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+# Argon2 for new and upgraded passwords; the others only read hashes made before.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# Failed log-ins allowed per username and per client address within the window,
+# counted in the database so the limit holds across processes (airwaves/listeners/ratelimit.py).
+LOGIN_FAILURES_PER_USERNAME = envint("AIRWAVES_LOGIN_FAILURES_PER_USERNAME", 5)
+LOGIN_FAILURES_PER_ADDRESS = envint("AIRWAVES_LOGIN_FAILURES_PER_ADDRESS", 20)
+LOGIN_FAILURE_WINDOW = envint("AIRWAVES_LOGIN_FAILURE_WINDOW", 15 * 60)  # seconds
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+try:
+    # whitenoise warns on every start when this is missing; `collectstatic` fills it
+    # for deployments, finders serve the files otherwise.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve straight from the app directories: `airwaves serve` needs no collectstatic step.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"
+
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = envbool("AIRWAVES_SECURE_COOKIES")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Not HttpOnly: the player reads the token from this cookie to save play positions.
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# E-mail (password resets): printed to the console unless an SMTP host is configured.
+if os.environ.get("AIRWAVES_EMAIL_HOST"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ["AIRWAVES_EMAIL_HOST"],
+                "port": envint("AIRWAVES_EMAIL_PORT", 587),
+                "username": os.environ.get("AIRWAVES_EMAIL_USER", ""),
+                "password": envsecret("AIRWAVES_EMAIL_PASSWORD"),
+                "use_tls": envbool("AIRWAVES_EMAIL_USE_TLS", "1"),
+                "timeout": 20,
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+DEFAULT_FROM_EMAIL = os.environ.get("AIRWAVES_EMAIL_FROM", "airwaves@localhost")
+
+# Outbound fetches (feeds, artwork, streams) refuse private and loopback addresses
+# unless this is set: tests serving feeds from 127.0.0.1 turn it on.
+ALLOW_PRIVATE_URLS = envbool("AIRWAVES_ALLOW_PRIVATE_URLS")
+FEED_MAX_BYTES = envint("AIRWAVES_FEED_MAX_BYTES", 32 * 1024 * 1024)
+FEED_TIMEOUT = envint("AIRWAVES_FEED_TIMEOUT", 30)
+
+# Crawler schedule bounds (seconds, days) and concurrency; see crawler/schedule.py.
+CRAWL_MIN_INTERVAL = envint("AIRWAVES_CRAWL_MIN_INTERVAL", 15 * 60)
+CRAWL_MAX_INTERVAL = envint("AIRWAVES_CRAWL_MAX_INTERVAL", 24 * 3600)
+CRAWL_DEAD_AFTER_DAYS = envint("AIRWAVES_CRAWL_DEAD_AFTER_DAYS", 14)
+CRAWL_DEAD_RECHECK_DAYS = envint("AIRWAVES_CRAWL_DEAD_RECHECK_DAYS", 30)
+CRAWL_CONCURRENCY = envint("AIRWAVES_CRAWL_CONCURRENCY", 32)
+CRAWL_PER_HOST = envint("AIRWAVES_CRAWL_PER_HOST", 4)
+# How long a claimed feed stays claimed if its refresh never finishes (crashed worker).
+CRAWL_LEASE_SECONDS = envint("AIRWAVES_CRAWL_LEASE_SECONDS", 600)
+
+# With a broker (redis://… or amqp://…), refreshes run as Celery tasks on any number
+# of worker machines; without one, in-process.
+BROKER_URL = os.environ.get("AIRWAVES_BROKER_URL", "")
+CELERY_QUEUE = os.environ.get("AIRWAVES_CELERY_QUEUE", "airwaves")
+
+# Live radio. Addresses (IPs or CIDR ranges, comma-separated) of reverse proxies whose
+# X-Forwarded-For header is believed; empty means the connecting address is the client.
+TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("AIRWAVES_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+# A station failing this many checks in a row is marked broken (and hidden).
+STATION_BROKEN_AFTER = envint("AIRWAVES_STATION_BROKEN_AFTER", 3)
+# Hours between checks of a working station; failing ones are retried sooner.
+STATION_CHECK_INTERVAL_HOURS = envint("AIRWAVES_STATION_CHECK_INTERVAL_HOURS", 24)
+# Streams passed through /radio/<slug>/stream at once, per server process; one upstream
+# connection each. Listeners beyond it get a 503.
+RADIO_MAX_PROXY_STREAMS = envint("AIRWAVES_RADIO_MAX_PROXY_STREAMS", 200)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("AIRWAVES_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from airwaves.podcasts import sitemaps
+from airwaves.podcasts import views as podcasts
+
+urlpatterns = [
+    path("", podcasts.home, name="home"),
+    path("podcasts/", podcasts.podcast_index, name="podcast-index"),
+    path("podcasts/<slug:slug>/", podcasts.podcast, name="podcast"),
+    path("podcasts/<slug:podcast_slug>/<slug:episode_slug>/", podcasts.episode, name="episode"),
+    path("categories/<slug:slug>/", podcasts.category, name="category"),
+    path("search", podcasts.search, name="search"),
+    # Accounts, favourites, follows, play positions, OPML.
+    path("", include("airwaves.listeners.urls")),
+    path("radio/", include("airwaves.radio.urls")),
+    path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
+    path("sitemaps/pages.xml", sitemaps.sitemap_pages),
+    path("sitemaps/<str:section>-<int:number>.xml", sitemaps.sitemap_section),
+    path("robots.txt", podcasts.robots_txt),
+    path("healthz", podcasts.healthz),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,178 @@
+"""Crawl benchmark: feeds/s for an all-unchanged pass (304s) and an all-changed pass
+(parse + store into SQLite), next to a bare async GET loop over the same farm, and
+peak memory as the farm grows.
+
+    .venv/bin/python bench/bench_crawl.py                 # 1,000 and 10,000 feeds
+    .venv/bin/python bench/bench_crawl.py --feeds 2000    # one size
+    .venv/bin/python bench/bench_crawl.py --processes 2   # the crawler in two processes
+
+Each size runs in a fresh process with a fresh SQLite database; the farm
+(bench/feedfarm.py) runs in its own process on loopback, feeds spread over many
+loopback addresses (127.0.0.1–127.0.0.250) so per-host limits behave as on the web.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+HOSTS = 250
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def feed_url(port: int, n: int) -> str:
+    return f"http://127.0.0.{1 + n % HOSTS}:{port}/feeds/{n}.xml"
+
+
+def rss_mb() -> float:
+    """Peak resident memory of this process or of its largest crawler child."""
+    peaks = (
+        resource.getrusage(who).ru_maxrss
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return max(peaks) / 1024
+
+
+async def bare_loop(urls: list[str], etags: dict[str, str], concurrency: int) -> float:
+    """The limit: the same HTTP client library, no SSRF guard, no database, no parsing."""
+    import httpx
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    sem = asyncio.Semaphore(concurrency)
+    async with httpx.AsyncClient(limits=limits, trust_env=False) as client:
+
+        async def one(url: str) -> None:
+            async with sem:
+                r = await client.get(url, headers={"If-None-Match": etags.get(url, "")})
+                await r.aread()
+                etags[url] = r.headers.get("etag", "")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one(u) for u in urls))
+        return time.perf_counter() - started
+
+
+def run_size(feeds: int, concurrency: int, processes: int) -> dict:
+    """Runs in a child process: everything for one farm size."""
+    data_dir = tempfile.mkdtemp(prefix="airwaves-bench-")
+    os.environ.update(
+        AIRWAVES_DATA_DIR=data_dir,
+        AIRWAVES_ALLOW_PRIVATE_URLS="1",
+        AIRWAVES_CRAWL_CONCURRENCY=str(concurrency),
+        DJANGO_SETTINGS_MODULE="airwaves.settings",
+    )
+    os.environ.pop("DATABASE_URL", None)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from airwaves.crawler.loop import crawl_pass_in_processes
+    from airwaves.podcasts.models import Podcast
+
+    call_command("migrate", verbosity=0)
+    port = free_port()
+    farm = subprocess.Popen(
+        [sys.executable, str(HERE / "feedfarm.py"), "--feeds", str(feeds), "--port", str(port)],
+        stdout=subprocess.PIPE,
+    )
+    farm.stdout.readline()
+    try:
+        urls = [feed_url(port, n) for n in range(feeds)]
+        Podcast.objects.bulk_create(
+            [
+                Podcast(feed_url=u, slug=f"feed-{n}", host=u.split("/")[2].split(":")[0])
+                for n, u in enumerate(urls)
+            ],
+            batch_size=1000,
+        )
+        results: dict = {"feeds": feeds}
+
+        started = time.perf_counter()
+        first = crawl_pass_in_processes(processes)
+        results["initial_s"] = time.perf_counter() - started
+        results["initial"] = dict(first.statuses)
+
+        started = time.perf_counter()
+        unchanged = crawl_pass_in_processes(processes, include_all=True)
+        results["unchanged_s"] = time.perf_counter() - started
+        results["unchanged"] = dict(unchanged.statuses)
+
+        import httpx
+
+        httpx.post(f"http://127.0.0.1:{port}/generation")
+        started = time.perf_counter()
+        changed = crawl_pass_in_processes(processes, include_all=True)
+        results["changed_s"] = time.perf_counter() - started
+        results["changed"] = dict(changed.statuses)
+
+        etags = {u: f'"{n}-2"' for n, u in enumerate(urls)}
+        results["bare_s"] = asyncio.run(bare_loop(urls, etags, concurrency))
+        results["peak_rss_mb"] = rss_mb()
+    finally:
+        farm.terminate()
+        farm.wait()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--feeds", type=int, action="append", help="farm size (repeatable)")
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--processes", type=int, default=1, help="crawler processes")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    sys.path.insert(0, str(HERE.parent))
+    if args.child:
+        print(json.dumps(run_size(args.feeds[0], args.concurrency, args.processes)))
+        return
+    rows = []
+    for size in args.feeds or [1_000, 10_000]:
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                "--feeds",
+                str(size),
+                "--concurrency",
+                str(args.concurrency),
+                "--processes",
+                str(args.processes),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    print(f"crawler processes: {args.processes}, each at concurrency {args.concurrency}")
+    print(
+        f"{'feeds':>7} {'unchanged/s':>12} {'bare 304/s':>11} {'ratio':>6} {'changed/s':>10} {'peak RSS':>9}"
+    )
+    for r in rows:
+        n = r["feeds"]
+        unchanged, bare, changed = n / r["unchanged_s"], n / r["bare_s"], n / r["changed_s"]
+        print(
+            f"{n:>7} {unchanged:>12,.0f} {bare:>11,.0f} {unchanged / bare:>6.0%} {changed:>10,.0f} {r['peak_rss_mb']:>7.0f} MB"
+        )
+        for key in ("initial", "unchanged", "changed"):
+            print(f"{'':>9}{key} pass: {r[key]} in {r[key + '_s']:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

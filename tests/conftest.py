@@ -1,0 +1,85 @@
+"""Fixtures shared by the whole suite.
+
+Browser tests drive Debian's Chromium through Playwright (scripts/test.sh installs it
+with apt-get; Playwright's own browser download is not used): use `browser_page`, a
+tab on the live server, and mark the test `browser` and `django_db(transaction=True)`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.auth.models import User
+
+from airwaves.podcasts.models import Podcast
+from tests.feedserver import FeedServer
+
+CHROMIUM = os.environ.get("AIRWAVES_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def feed_server(monkeypatch: pytest.MonkeyPatch, settings) -> Iterator[FeedServer]:
+    """A started FeedServer on 127.0.0.1, with private addresses allowed for fetches
+    (both for code reading the environment and for code reading Django settings)."""
+    monkeypatch.setenv("AIRWAVES_ALLOW_PRIVATE_URLS", "1")
+    settings.ALLOW_PRIVATE_URLS = True
+    with FeedServer() as server:
+        yield server
+
+
+@pytest.fixture
+def demo(db) -> list[Podcast]:
+    from airwaves.demo.load import load_demo
+
+    return load_demo()
+
+
+@pytest.fixture
+def alice(db) -> User:
+    return User.objects.create_user("alice", "alice@example.org", "password")
+
+
+# Module scope: Playwright's event loop must be gone before other modules' tests run
+# (they call asyncio.run), and one browser per module keeps start-up cost low.
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} not found: run scripts/test.sh, which installs chromium")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread; Django then
+    # refuses database calls (the test's set-up and flush) unless told it is safe.
+    # It is: nothing else runs on that loop.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def browser_page(browser, live_server):
+    """A fresh browser tab whose relative URLs go to the live server; the test fails
+    if the page raised a JavaScript error."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"

@@ -1,0 +1,339 @@
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import shutil
+import socket
+import ssl
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from airwaves.lib.net import (
+    DEFAULT_USER_AGENT,
+    BlockedAddressError,
+    UnsupportedURLError,
+    check_url,
+    is_public_ip,
+    make_async_client,
+    make_client,
+)
+from tests.feedserver import FeedServer
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FeedServer]:
+    # The guard must refuse loopback by default, so these tests run without the opt-in.
+    monkeypatch.delenv("AIRWAVES_ALLOW_PRIVATE_URLS", raising=False)
+    with FeedServer() as feed_server:
+        feed_server.route("/feed.xml", "<rss/>")
+        yield feed_server
+
+
+def resolver_for(mapping: dict[str, str]):
+    """A resolver that knows only the names in `mapping` (there is no DNS offline)."""
+
+    def resolve(host: str, port: int) -> list[str]:
+        if host not in mapping:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [mapping[host]]
+
+    return resolve
+
+
+def only(*addresses: str):
+    allowed = {ipaddress.ip_address(address) for address in addresses}
+    return lambda ip: ip in allowed
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "127.255.255.254",
+        "10.1.2.3",
+        "172.16.0.1",
+        "172.31.255.255",
+        "192.168.1.1",
+        "169.254.169.254",  # cloud metadata service
+        "100.64.0.1",  # carrier-grade NAT
+        "0.0.0.0",
+        "0.1.2.3",
+        "224.0.0.1",
+        "239.255.255.250",
+        "255.255.255.255",
+        "240.0.0.1",
+        "192.0.2.10",
+        "198.51.100.7",
+        "203.0.113.9",
+        "198.18.0.1",
+        "::",
+        "::1",
+        "fc00::1",
+        "fd12:3456::1",
+        "fe80::1",
+        "fec0::1",
+        "ff02::1",
+        "2001:db8::1",
+        "::ffff:127.0.0.1",
+        "::ffff:10.0.0.1",
+        "::127.0.0.1",
+        "64:ff9b::a00:1",  # NAT64 of 10.0.0.1
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "2002:7f00:1::1",  # 6to4 of 127.0.0.1
+        "2002:a00:1::1",  # 6to4 of 10.0.0.1
+    ],
+)
+def test_it_says_non_public_addresses_are_not_public(address: str) -> None:
+    assert not is_public_ip(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "93.184.216.34",
+        "8.8.8.8",
+        "1.1.1.1",
+        "172.32.0.1",  # just past 172.16/12
+        "100.128.0.1",  # just past 100.64/10
+        "2606:4700:4700::1111",
+        "2a00:1450:4001:81b::200e",
+        "::ffff:8.8.8.8",  # IPv4-mapped public address
+        "64:ff9b::808:808",  # NAT64 of 8.8.8.8
+        "2002:808:808::1",  # 6to4 of 8.8.8.8
+    ],
+)
+def test_it_says_public_addresses_are_public(address: str) -> None:
+    assert is_public_ip(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/feed",
+        "http://2130706433/feed",  # decimal 127.0.0.1
+        "http://0177.0.0.1/feed",  # octal
+        "http://0x7f.0.0.1/feed",  # hex
+        "http://0x7f000001/feed",
+        "http://127.1/feed",  # short form
+        "http://[::1]:8080/feed",
+        "http://[::ffff:127.0.0.1]/feed",
+        "http://[::ffff:7f00:1]/feed",
+        "https://169.254.169.254/latest/meta-data/",
+        "http://0.0.0.0:8000/",
+        "http://[fd00::1]/",
+        "http://user:password@10.0.0.1/feed",
+    ],
+)
+def test_check_url_refuses_non_public_ip_literals(url: str) -> None:
+    with pytest.raises(BlockedAddressError, match="AIRWAVES_ALLOW_PRIVATE_URLS=1"):
+        check_url(url, allow_private=False)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://example.com/feed", "file:///etc/passwd", "javascript:alert(1)", "gopher://x/", "/feed"],
+)
+def test_check_url_refuses_schemes_other_than_http(url: str) -> None:
+    with pytest.raises(UnsupportedURLError, match="only http and https"):
+        check_url(url, allow_private=True)
+
+
+def test_check_url_refuses_urls_without_a_host() -> None:
+    with pytest.raises(UnsupportedURLError, match="no host"):
+        check_url("http:///feed.xml", allow_private=True)
+
+
+@pytest.mark.parametrize("url", ["http://[::1/feed", "http://example.com:port/feed"])
+def test_check_url_refuses_malformed_urls(url: str) -> None:
+    with pytest.raises(UnsupportedURLError):
+        check_url(url, allow_private=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.com/feed.xml",
+        "http://user:secret@feeds.example.org/private.rss",  # credentials are fine
+        "HTTPS://Example.COM./feed",
+        "http://93.184.216.34/feed",
+        "http://[2606:4700:4700::1111]/feed",
+        "http://localhost/feed",  # a name: judged after DNS, by the guarded client
+    ],
+)
+def test_check_url_accepts_public_and_named_hosts(url: str) -> None:
+    check_url(url, allow_private=False)
+
+
+def test_check_url_accepts_private_literals_when_allowed() -> None:
+    check_url("http://127.0.0.1:8000/feed", allow_private=True)
+    check_url("http://[::1]/feed", allow_private=True)
+
+
+def test_it_refuses_to_connect_to_loopback_by_default(server: FeedServer) -> None:
+    with make_client() as client:
+        with pytest.raises(BlockedAddressError, match=r"127\.0\.0\.1 \(loopback address\)"):
+            client.get(server.url("/feed.xml"))
+    assert server.requests == []
+
+
+def test_it_connects_to_loopback_when_private_addresses_are_allowed(server: FeedServer) -> None:
+    with make_client(allow_private=True) as client:
+        response = client.get(server.url("/feed.xml"))
+    assert response.status_code == 200
+    assert response.text == "<rss/>"
+
+
+def test_it_reads_the_allow_private_setting_from_the_environment(
+    server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIRWAVES_ALLOW_PRIVATE_URLS", "yes")
+    with make_client() as client:
+        assert client.get(server.url("/feed.xml")).status_code == 200
+
+
+def test_it_refuses_a_name_that_resolves_to_loopback(server: FeedServer) -> None:
+    resolver = resolver_for({"feeds.example": "127.0.0.1"})
+    url = server.url("/feed.xml").replace("127.0.0.1", "feeds.example")
+    with make_client(allow_private=False, resolver=resolver) as client:
+        with pytest.raises(BlockedAddressError, match="for host feeds.example"):
+            client.get(url)
+    assert server.requests == []
+
+
+def test_it_refuses_localhost_resolved_by_the_system(server: FeedServer) -> None:
+    with make_client(allow_private=False) as client:
+        with pytest.raises(BlockedAddressError, match="for host localhost"):
+            client.get(server.url("/feed.xml").replace("127.0.0.1", "localhost"))
+
+
+def test_it_connects_to_the_address_it_checked_without_resolving_again(
+    server: FeedServer,
+) -> None:
+    # DNS rebinding: the first answer passes the check, later answers point elsewhere.
+    answers = iter([["127.0.0.1"], ["10.0.0.1"], ["10.0.0.1"]])
+    calls: list[str] = []
+
+    def rebinding_resolver(host: str, port: int) -> list[str]:
+        calls.append(host)
+        return next(answers)
+
+    url = server.url("/feed.xml").replace("127.0.0.1", "rebind.example")
+    with make_client(resolver=rebinding_resolver, is_allowed=only("127.0.0.1")) as client:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert calls == ["rebind.example"]
+    assert server.requests[0].headers["Host"].startswith("rebind.example:")
+
+
+def test_it_skips_refused_addresses_and_connects_to_an_allowed_one(server: FeedServer) -> None:
+    def resolver(host: str, port: int) -> list[str]:
+        return ["10.0.0.1", "127.0.0.1"]
+
+    url = server.url("/feed.xml").replace("127.0.0.1", "mixed.example")
+    with make_client(resolver=resolver, is_allowed=only("127.0.0.1")) as client:
+        assert client.get(url).status_code == 200
+
+
+def test_a_name_that_does_not_resolve_is_a_connect_error() -> None:
+    with make_client(resolver=resolver_for({})) as client:
+        with pytest.raises(httpx.ConnectError, match="could not resolve nowhere.example"):
+            client.get("http://nowhere.example/feed.xml")
+
+
+def test_the_client_identifies_itself_and_does_not_follow_redirects(server: FeedServer) -> None:
+    server.route("/moved", status=301, headers={"Location": "/feed.xml"})
+    with make_client(allow_private=True) as client:
+        response = client.get(server.url("/moved"))
+    assert response.status_code == 301
+    assert server.requests[0].headers["User-Agent"] == DEFAULT_USER_AGENT
+
+
+def test_a_given_transport_is_used_as_is() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, text="mocked")
+
+    client = make_client(transport=httpx.MockTransport(handler), user_agent="Test/1")
+    with client:
+        assert client.get("http://127.0.0.1/feed").text == "mocked"
+    assert seen[0].headers["User-Agent"] == "Test/1"
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A test CA and a certificate for feeds.example signed by it (no IP in it)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command")
+    folder = tmp_path_factory.mktemp("tls")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    (folder / "leaf.ext").write_text(
+        "subjectAltName=DNS:feeds.example\nbasicConstraints=critical,CA:FALSE\n"
+        "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
+        "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"
+    )
+    commands = [
+        ["openssl", "req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2"]
+        + ["-subj", "/CN=Airwaves test CA", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+        ["openssl", "req", *ec, "-keyout", "leaf.key", "-out", "leaf.csr"]
+        + ["-subj", "/CN=feeds.example"],
+        ["openssl", "x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key"]
+        + ["-CAcreateserial", "-out", "leaf.pem", "-days", "2", "-extfile", "leaf.ext"],
+    ]
+    for command in commands:
+        subprocess.run(command, cwd=folder, check=True, capture_output=True)
+    return folder
+
+
+def test_https_uses_the_host_name_for_sni_and_certificate_checks(certificates: Path) -> None:
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(certificates / "leaf.pem", certificates / "leaf.key")
+    sni_names: list[str | None] = []
+    server_context.sni_callback = lambda sock, name, context: sni_names.append(name)
+    client_context = ssl.create_default_context(cafile=str(certificates / "ca.pem"))
+
+    with FeedServer(ssl_context=server_context) as tls_server:
+        tls_server.route("/feed.xml", "<rss/>")
+        url = tls_server.url("/feed.xml").replace("127.0.0.1", "feeds.example")
+        resolver = resolver_for({"feeds.example": "127.0.0.1"})
+        with make_client(allow_private=True, resolver=resolver, verify=client_context) as client:
+            response = client.get(url)
+
+    assert response.text == "<rss/>"
+    assert sni_names == ["feeds.example"]
+
+
+def test_the_async_client_refuses_loopback_by_default(server: FeedServer) -> None:
+    async def get() -> None:
+        async with make_async_client() as client:
+            await client.get(server.url("/feed.xml"))
+
+    with pytest.raises(BlockedAddressError, match="loopback"):
+        asyncio.run(get())
+
+
+def test_the_async_client_refuses_a_name_that_resolves_to_loopback(server: FeedServer) -> None:
+    resolver = resolver_for({"feeds.example": "127.0.0.1"})
+    url = server.url("/feed.xml").replace("127.0.0.1", "feeds.example")
+
+    async def get() -> None:
+        async with make_async_client(allow_private=False, resolver=resolver) as client:
+            await client.get(url)
+
+    with pytest.raises(BlockedAddressError, match="for host feeds.example"):
+        asyncio.run(get())
+
+
+def test_the_async_client_connects_when_private_addresses_are_allowed(
+    server: FeedServer,
+) -> None:
+    async def get() -> httpx.Response:
+        async with make_async_client(allow_private=True) as client:
+            return await client.get(server.url("/feed.xml"))
+
+    assert asyncio.run(get()).text == "<rss/>"

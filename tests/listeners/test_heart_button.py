@@ -1,0 +1,138 @@
+"""The heart button: toggling favourites for listeners and guests, with htmx or a plain form."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from airwaves.listeners import guest
+from airwaves.listeners.models import Favourite
+from tests.listeners.conftest import ICE, page
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def heart_url(episode) -> str:
+    return f"/episodes/{episode.pk}/favourite"
+
+
+def test_it_toggles_a_favourite_for_a_listener(client, ice, alice):
+    client.force_login(alice)
+
+    response = client.post(heart_url(ice), {"next": ICE})
+    assert response.status_code == 302
+    assert response["Location"] == ICE
+    assert Favourite.objects.filter(user=alice, episode=ice).exists()
+    doc = page(client, ICE)
+    assert doc.xpath('//button[contains(@class,"heart on")]')
+
+    client.post(heart_url(ice))
+    assert not Favourite.objects.exists()
+
+
+def test_it_keeps_a_guests_favourite_in_the_session(client, ice):
+    response = client.post(heart_url(ice), {"next": ICE})
+
+    assert response["Location"] == ICE
+    assert not Favourite.objects.exists()
+    assert guest.is_favourite(client.session, ice.pk)
+    doc = page(client, ICE)
+    assert doc.xpath('//button[contains(@class,"heart on")]/@aria-pressed') == ["true"]
+
+    client.post(heart_url(ice))
+    assert not guest.is_favourite(client.session, ice.pk)
+
+
+def test_it_answers_htmx_with_the_button_alone(client, ice, alice):
+    client.force_login(alice)
+
+    response = client.post(heart_url(ice), {"next": ICE}, **HTMX)
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.lstrip().startswith('<form class="heart-form"')
+    assert "<html" not in body
+    assert 'class="heart on"' in body and "1 heart<" in body
+    # The fragment's own fallback still returns to the episode page, not to this URL.
+    assert f'name="next" value="{ICE}"' in body
+    assert Favourite.objects.filter(user=alice, episode=ice).count() == 1
+
+
+def test_a_boosted_request_gets_a_redirect_not_a_fragment(client, ice):
+    response = client.post(heart_url(ice), {"next": ICE}, HTTP_HX_BOOSTED="true", **HTMX)
+    assert response.status_code == 302
+
+
+def test_the_episode_page_counts_hearts(client, ice, alice, bob):
+    Favourite.objects.create(user=alice, episode=ice)
+    Favourite.objects.create(user=bob, episode=ice)
+
+    doc = page(client, ICE)
+    assert doc.xpath('//span[@class="heart-count"]/text()') == ["2 hearts"]
+
+    # A guest's own heart counts for them too.
+    client.post(heart_url(ice))
+    doc = page(client, ICE)
+    assert doc.xpath('//span[@class="heart-count"]/text()') == ["3 hearts"]
+
+
+def test_it_refuses_a_post_without_csrf_token(ice, alice):
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post(heart_url(ice)).status_code == 403
+
+    strict.force_login(alice)
+    assert strict.post(heart_url(ice), **HTMX).status_code == 403
+    assert not Favourite.objects.exists()
+    assert not guest.is_favourite(strict.session, ice.pk)
+
+
+def test_it_accepts_the_token_from_the_page(ice):
+    strict = Client(enforce_csrf_checks=True)
+    doc = page(strict, ICE)
+    token = doc.xpath('//form[@class="heart-form"]/input[@name="csrfmiddlewaretoken"]/@value')[0]
+
+    response = strict.post(heart_url(ice), {"csrfmiddlewaretoken": token, "next": ICE})
+
+    assert response.status_code == 302
+    assert guest.is_favourite(strict.session, ice.pk)
+
+
+def test_it_ignores_an_offsite_next(client, ice, alice):
+    client.force_login(alice)
+    response = client.post(heart_url(ice), {"next": "https://evil.example/"})
+    assert response["Location"] == ICE
+
+
+def test_it_only_accepts_post(client, ice):
+    assert client.get(heart_url(ice)).status_code == 405
+    assert client.post("/episodes/999999/favourite").status_code == 404
+
+
+def test_favourites_lists_newest_hearted_first_with_play_buttons(client, ice, rain, alice):
+    client.force_login(alice)
+    client.post(heart_url(ice))
+    client.post(heart_url(rain))
+
+    doc = page(client, "/favourites/")
+
+    assert doc.xpath('//span[@class="row-title"]/text()') == ["The smell of rain", "Why ice floats"]
+    buttons = doc.xpath("//button[@data-player-play]")
+    assert [b.get("data-episode-id") for b in buttons] == [str(rain.pk), str(ice.pk)]
+    assert buttons[1].get("data-src") == ice.enclosure_url
+
+
+def test_favourites_shows_a_guest_their_session_favourites(client, ice, rain):
+    client.post(heart_url(rain))
+    client.post(heart_url(ice))
+
+    doc = page(client, "/favourites/")
+
+    assert doc.xpath('//span[@class="row-title"]/text()') == ["Why ice floats", "The smell of rain"]
+    assert "kept in this browser only" in doc.text_content()
+
+
+def test_favourites_are_private_to_each_listener(client, ice, alice, bob):
+    Favourite.objects.create(user=bob, episode=ice)
+    client.force_login(alice)
+    doc = page(client, "/favourites/")
+    assert doc.xpath('//span[@class="row-title"]') == []
+    assert "No favourites yet" in doc.text_content()

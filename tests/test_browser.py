@@ -1,0 +1,81 @@
+"""Browser tests of the podcast pages (fixtures `browser` and `page` in conftest.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
+
+
+@pytest.fixture
+def page(browser_page, demo):
+    return browser_page
+
+
+ROOT_CAUSE = (
+    "/podcasts/the-backend-engineering-show-with-hussein-nasser/"
+    "my-new-book-root-cause-stories-from-two-decades-of-backend-bugs/"
+)
+
+
+def test_the_demo_episode_page_plays_and_has_every_section(page):
+    page.goto(ROOT_CAUSE)
+
+    assert page.locator("header .brand").inner_text() == "Live Radio & Podcasts"
+    assert page.locator("h1").inner_text().startswith("My new book - Root cause")
+    for heading in [
+        "About This Episode",
+        "Listen Online",
+        "Podcast",
+        "Episode Details",
+        "Questions About This Episode",
+        "Quick Answers",
+        "Related Episodes",
+    ]:
+        assert page.get_by_role("heading", name=heading, exact=True).is_visible(), heading
+    assert page.get_by_role("navigation", name="Breadcrumb").is_visible()
+    assert page.locator(".hero .chip").inner_text() == "Technology"
+    assert page.locator(".hero .facts").inner_text().split() == ["Apr", "15,", "2026", "00:09:48"]
+    assert page.get_by_role("button", name="Add to favourites").is_visible()
+    artwork_loaded = page.locator(".hero img.artwork").evaluate("img => img.naturalWidth > 0")
+    assert artwork_loaded
+
+    page.get_by_role("link", name="▶ Listen").click()
+    # It plays in the player bar, which keeps playing across pages (tests/listeners/).
+    page.wait_for_function(
+        "() => { const a = document.getElementById('player-audio');"
+        " return !a.paused && a.currentTime > 0.3; }",
+        timeout=10_000,
+    )
+    assert page.get_by_role("link", name="❚❚ Pause").is_visible()
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "episode-page.png", full_page=True)
+
+
+def test_a_question_opens_to_show_its_answer(page):
+    page.goto(ROOT_CAUSE)
+    question = page.locator("#questions summary", has_text="How long is this episode?")
+    question.click()
+    assert page.locator("#questions details[open]", has_text="9 minutes 48 seconds").is_visible()
+
+
+def test_the_heart_button_works_for_a_guest(page):
+    page.goto(ROOT_CAUSE)
+    page.get_by_role("button", name="Add to favourites").click()
+    page.get_by_role("button", name="In your favourites").wait_for()
+    assert page.locator(".heart-count").inner_text() == "1 heart"
+
+
+def test_from_home_to_show_to_episode(page):
+    page.goto("/")
+    page.get_by_role("link", name="Why ice floats").click()
+    page.wait_for_url("**/podcasts/small-science/why-ice-floats/")
+    page.locator("#podcast a.podcast-card").click()
+    page.wait_for_url("**/podcasts/small-science/")
+    assert page.locator("h1").inner_text() == "Small Science"
+    assert page.locator(".episode-list .row-title").count() == 3
