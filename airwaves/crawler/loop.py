@@ -40,7 +40,7 @@ from airwaves.crawler.refresh import (
     finish_refresh,
     unchanged_status,
 )
-from airwaves.crawler.store import FeedMeta, not_modified_changes
+from airwaves.crawler.store import FeedMeta, record_not_modified_many
 from airwaves.lib.net import make_async_client
 from airwaves.podcasts.models import Podcast
 
@@ -226,11 +226,9 @@ def _finish_or_fail(state: FeedState, fetched: FetchResult, meta: FeedMeta) -> R
 
 def _record_unchanged(batch: list[tuple[FeedState, FeedMeta, str]]) -> None:
     """Health and schedule of many unchanged feeds, in one transaction."""
-    now = timezone.now()
-    with transaction.atomic():
-        for state, meta, _status in batch:
-            changes = not_modified_changes(now, state.feed_interval, meta)
-            Podcast.objects.filter(pk=state.podcast_id).update(**changes)
+    record_not_modified_many(
+        [(state.podcast_id, state.feed_interval, meta) for state, meta, _ in batch]
+    )
 
 
 def check_due_stations_quietly() -> None:

@@ -36,7 +36,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from urllib.parse import unquote, urlsplit
 
-import anyio.to_thread
 import httpcore
 import httpx
 
@@ -256,6 +255,12 @@ def io_deadline(seconds: float) -> Iterator[None]:
         _deadline.reset(token)
 
 
+def deadline_left() -> float | None:
+    """Seconds left before the io_deadline of this thread or task, or None if there is none."""
+    end = _deadline.get()
+    return None if end is None else end - time.monotonic()
+
+
 def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
     end = _deadline.get()
     if end is None:
@@ -287,33 +292,6 @@ class _DeadlineStream(httpcore.NetworkStream):
     ) -> httpcore.NetworkStream:
         timeout = _bounded(timeout, httpcore.ConnectTimeout)
         return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, timeout))
-
-    def get_extra_info(self, info: str) -> typing.Any:
-        return self._inner.get_extra_info(info)
-
-
-class _AsyncDeadlineStream(httpcore.AsyncNetworkStream):
-    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
-        self._inner = inner
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-    async def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        timeout = _bounded(timeout, httpcore.ConnectTimeout)
-        stream = await self._inner.start_tls(ssl_context, server_hostname, timeout)
-        return _AsyncDeadlineStream(stream)
 
     def get_extra_info(self, info: str) -> typing.Any:
         return self._inner.get_extra_info(info)
@@ -362,47 +340,6 @@ class GuardedBackend(httpcore.NetworkBackend):
         self.inner.sleep(seconds)
 
 
-class AsyncGuardedBackend(httpcore.AsyncNetworkBackend):
-    """The async twin of GuardedBackend; DNS runs in a worker thread."""
-
-    def __init__(self, guard: AddressGuard, inner: httpcore.AsyncNetworkBackend) -> None:
-        self.guard = guard
-        self.inner = inner
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: SocketOptions = None,
-    ) -> httpcore.AsyncNetworkStream:
-        resolved = await anyio.to_thread.run_sync(self.guard.resolve, host, port)
-        addresses = self.guard.filter(host, resolved)
-        for address in addresses:
-            try:
-                stream = await self.inner.connect_tcp(
-                    address,
-                    port,
-                    timeout=_bounded(timeout, httpcore.ConnectTimeout),
-                    local_address=local_address,
-                    socket_options=socket_options,
-                )
-                return _AsyncDeadlineStream(stream)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout):
-                if address == addresses[-1]:
-                    raise
-        raise AssertionError("unreachable: filter() never returns an empty list")
-
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: SocketOptions = None
-    ) -> httpcore.AsyncNetworkStream:
-        raise BlockedAddressError(f"refused to connect to unix socket {path}")
-
-    async def sleep(self, seconds: float) -> None:
-        await self.inner.sleep(seconds)
-
-
 # httpx 0.28 has no public hook for the network backend, so the transports below swap the
 # backend of the connection pool they just built (httpcore 1.0 keeps it in `_network_backend`).
 def _install_backend(pool: object, wrap: Callable[[typing.Any], object]) -> None:
@@ -417,12 +354,6 @@ class GuardedTransport(httpx.HTTPTransport):
     def __init__(self, guard: AddressGuard, **kwargs: typing.Any) -> None:
         super().__init__(**kwargs)
         _install_backend(self._pool, lambda inner: GuardedBackend(guard, inner))
-
-
-class AsyncGuardedTransport(httpx.AsyncHTTPTransport):
-    def __init__(self, guard: AddressGuard, **kwargs: typing.Any) -> None:
-        super().__init__(**kwargs)
-        _install_backend(self._pool, lambda inner: AsyncGuardedBackend(guard, inner))
 
 
 def _client_options(
@@ -456,6 +387,17 @@ def _default_tls_context() -> ssl.SSLContext:
 
 def _tls(verify: ssl.SSLContext | bool) -> ssl.SSLContext | bool:
     return _default_tls_context() if verify is True else verify
+
+
+def _tls_context(verify: ssl.SSLContext | bool) -> ssl.SSLContext:
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    if verify:
+        return _default_tls_context()
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def make_client(
@@ -494,9 +436,11 @@ def make_async_client(
     verify: ssl.SSLContext | bool = True,
     **kwargs: typing.Any,
 ) -> httpx.AsyncClient:
-    """The async twin of make_client."""
+    """The async twin of make_client, over the lean HTTP/1.1 transport in lib/http1.py."""
+    from airwaves.lib.http1 import AsyncHTTP1Transport
+
     guard, options = _client_options(
         allow_private, timeout, user_agent, resolver, is_allowed, kwargs
     )
-    transport = transport or AsyncGuardedTransport(guard, verify=_tls(verify))
+    transport = transport or AsyncHTTP1Transport(guard, _tls_context(verify))
     return httpx.AsyncClient(transport=transport, **options)

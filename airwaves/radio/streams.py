@@ -274,10 +274,6 @@ def _errors(url: str) -> Iterator[None]:
     except httpx.ConnectError as exc:
         raise StreamError(f"could not connect to {url}: {exc or 'connection refused'}") from exc
     except httpx.RemoteProtocolError as exc:
-        if "ICY" in str(exc):
-            raise StreamError(
-                f"{url} answers 'ICY 200 OK' (an old SHOUTcast server), not HTTP"
-            ) from exc
         raise StreamError(f"{url} broke the HTTP protocol: {exc}") from exc
     except httpx.InvalidURL as exc:
         raise StreamError(f"invalid URL {url!r}: {exc}") from exc

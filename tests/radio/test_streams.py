@@ -226,22 +226,42 @@ def test_a_slow_stream_that_sent_some_audio_in_time_is_ok(
     assert (info.ok, info.codec) == (True, "MP3")
 
 
-def test_an_old_shoutcast_server_answering_icy_200_ok_gets_a_clear_reason(
-    private_urls: None,
+def test_an_old_shoutcast_server_answering_icy_200_ok_is_read_as_http_1_0(
+    private_urls: None, audio_samples: dict[str, bytes]
 ) -> None:
-    # SHOUTcast 1 answers "ICY 200 OK" instead of an HTTP status line; httpx cannot read it.
+    # SHOUTcast 1 answers "ICY 200 OK" instead of an HTTP status line, then streams.
     with socket.create_server(("127.0.0.1", 0)) as server:
 
         def answer() -> None:
             connection, _ = server.accept()
             with connection:
                 connection.recv(4096)
-                connection.sendall(b"ICY 200 OK\r\ncontent-type: audio/mpeg\r\n\r\n" + b"\0" * 512)
+                connection.sendall(
+                    b"ICY 200 OK\r\ncontent-type: audio/mpeg\r\nicy-name: Old Server\r\n"
+                    b"icy-br: 128\r\n\r\n" + audio_samples["mp3"]
+                )
 
         threading.Thread(target=answer, daemon=True).start()
         url = f"http://127.0.0.1:{server.getsockname()[1]}/;"
         info = check(url)
-    assert info.error == f"{url} answers 'ICY 200 OK' (an old SHOUTcast server), not HTTP"
+    assert (info.ok, info.error, info.codec, info.bitrate) == (True, "", "MP3", 128)
+    assert info.name == "Old Server"
+
+
+def test_a_server_answering_garbage_gets_a_clear_reason(private_urls: None) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as server:
+
+        def answer() -> None:
+            connection, _ = server.accept()
+            with connection:
+                connection.recv(4096)
+                connection.sendall(b"SSH-2.0-OpenSSH_9.2\r\n\r\n")
+
+        threading.Thread(target=answer, daemon=True).start()
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/live"
+        info = check(url)
+    assert not info.ok
+    assert info.error.startswith(f"{url} broke the HTTP protocol: malformed HTTP response")
 
 
 def test_the_https_flag_follows_the_final_url(audio_samples: dict[str, bytes]) -> None:

@@ -1,0 +1,379 @@
+"""The lean HTTP/1.1 transport behind make_async_client, against scripted TCP servers."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+
+from airwaves.lib import http1
+from airwaves.lib.net import io_deadline, make_async_client
+
+# A scripted server gets the connection and the bytes of one request; it answers by
+# writing to the connection and returns whether to wait for another request on it.
+Script = Callable[[socket.socket, bytes, int], bool]
+
+
+class ScriptedServer:
+    def __init__(self, script: Script) -> None:
+        self.script = script
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.connections = 0
+        self.requests: list[bytes] = []
+        self._stop = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def _accept(self) -> None:
+        while not self._stop:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+
+    def _serve(self, connection: socket.socket) -> None:
+        with connection:
+            buffer = b""
+            while True:
+                while b"\r\n\r\n" not in buffer:
+                    try:
+                        data = connection.recv(65536)
+                    except OSError:
+                        return
+                    if not data:
+                        return
+                    buffer += data
+                head, _, buffer = buffer.partition(b"\r\n\r\n")
+                self.requests.append(head)
+                try:
+                    if not self.script(connection, head, len(self.requests)):
+                        return
+                except OSError:
+                    return
+
+    def close(self) -> None:
+        self._stop = True
+        self.listener.close()
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Script], ScriptedServer]]:
+    servers: list[ScriptedServer] = []
+
+    def start(script: Script) -> ScriptedServer:
+        servers.append(ScriptedServer(script))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def answer(body: bytes, status: str = "200 OK", headers: bytes = b"") -> Script:
+    def script(connection: socket.socket, head: bytes, n: int) -> bool:
+        connection.sendall(
+            f"HTTP/1.1 {status}\r\nContent-Length: {len(body)}\r\n".encode()
+            + headers
+            + b"\r\n"
+            + body
+        )
+        return True
+
+    return script
+
+
+def run(coroutine_function: Callable[[httpx.AsyncClient], object], **options) -> object:
+    async def main():
+        async with make_async_client(allow_private=True, **options) as client:
+            return await coroutine_function(client)
+
+    return asyncio.run(main())
+
+
+def test_requests_to_one_origin_reuse_the_connection(serve) -> None:
+    server = serve(answer(b"<rss/>", headers=b'ETag: "v1"\r\n'))
+
+    async def three(client: httpx.AsyncClient) -> list[tuple[int, str, str]]:
+        out = []
+        for _ in range(3):
+            response = await client.get(server.url("/feed.xml"))
+            out.append((response.status_code, response.text, response.headers["etag"]))
+        return out
+
+    assert run(three) == [(200, "<rss/>", '"v1"')] * 3
+    assert server.connections == 1
+    first = server.requests[0].split(b"\r\n")
+    assert first[0] == b"GET /feed.xml HTTP/1.1"
+    assert f"Host: 127.0.0.1:{server.port}".encode() in first
+    assert any(line.startswith(b"User-Agent: Airwaves/") for line in first)
+
+
+def test_a_304_without_a_body_leaves_the_connection_reusable(serve) -> None:
+    def script(connection: socket.socket, head: bytes, n: int) -> bool:
+        if b"If-None-Match" in head:
+            connection.sendall(b'HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\n\r\n')
+        else:
+            connection.sendall(b'HTTP/1.1 200 OK\r\nETag: "v1"\r\nContent-Length: 3\r\n\r\nabc')
+        return True
+
+    server = serve(script)
+
+    async def conditional(client: httpx.AsyncClient) -> list[int]:
+        statuses = []
+        for etag in ("", '"v1"', '"v1"'):
+            headers = {"If-None-Match": etag} if etag else {}
+            async with client.stream("GET", server.url(), headers=headers) as response:
+                statuses.append(response.status_code)  # the body is never read
+        return statuses
+
+    assert run(conditional) == [200, 304, 304]
+    assert server.connections == 1
+
+
+def test_chunked_bodies_are_decoded(serve) -> None:
+    def script(connection: socket.socket, head: bytes, n: int) -> bool:
+        connection.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for piece in (b"<rss>", b"<channel/>", b"</rss>"):
+            connection.sendall(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+            time.sleep(0.01)
+        connection.sendall(b"0\r\n\r\n")
+        return True
+
+    server = serve(script)
+
+    async def twice(client: httpx.AsyncClient) -> list[bytes]:
+        return [(await client.get(server.url())).content for _ in range(2)]
+
+    assert run(twice) == [b"<rss><channel/></rss>"] * 2
+    assert server.connections == 1
+
+
+def test_a_body_that_ends_with_the_connection_is_read_whole(serve) -> None:
+    def script(connection: socket.socket, head: bytes, n: int) -> bool:
+        connection.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/xml\r\n\r\n<rss>")
+        connection.sendall(b"</rss>")
+        return False  # close: that is where the body ends
+
+    server = serve(script)
+
+    async def twice(client: httpx.AsyncClient) -> list[bytes]:
+        return [(await client.get(server.url())).content for _ in range(2)]
+
+    assert run(twice) == [b"<rss></rss>"] * 2
+    assert server.connections == 2
+
+
+def test_a_body_cut_short_is_an_error(serve) -> None:
+    def script(connection: socket.socket, head: bytes, n: int) -> bool:
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this")
+        return False
+
+    server = serve(script)
+    with pytest.raises(httpx.RemoteProtocolError, match="before the body was complete"):
+        run(lambda client: client.get(server.url()))
+
+
+def test_an_idle_connection_the_server_dropped_is_replaced_once(serve) -> None:
+    def script(connection: socket.socket, head: bytes, n: int) -> bool:
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        return False  # closes without saying so (no "Connection: close")
+
+    server = serve(script)
+
+    async def twice(client: httpx.AsyncClient) -> list[str]:
+        first = (await client.get(server.url())).text
+        await asyncio.sleep(0.05)
+        return [first, (await client.get(server.url())).text]
+
+    assert run(twice) == ["ok", "ok"]
+    assert server.connections == 2
+
+
+def test_a_server_that_closes_without_answering_is_an_error(serve) -> None:
+    server = serve(lambda connection, head, n: False)
+    with pytest.raises(httpx.RemoteProtocolError, match="without answering"):
+        run(lambda client: client.get(server.url()))
+
+
+def test_informational_answers_are_skipped(serve) -> None:
+    def script(connection: socket.socket, head: bytes, n: int) -> bool:
+        connection.sendall(
+            b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        )
+        return True
+
+    server = serve(script)
+    response = run(lambda client: client.get(server.url()))
+    assert (response.status_code, response.text, "link" in response.headers) == (200, "ok", False)
+
+
+def test_head_answers_have_no_body(serve) -> None:
+    def script(connection: socket.socket, head: bytes, n: int) -> bool:
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n")
+        return True
+
+    server = serve(script)
+    response = run(lambda client: client.head(server.url()))
+    assert (response.status_code, response.headers["content-length"], response.content) == (
+        200,
+        "5000",
+        b"",
+    )
+
+
+def test_the_reason_phrase_and_version_are_kept(serve) -> None:
+    def script(connection: socket.socket, head: bytes, n: int) -> bool:
+        connection.sendall(b"HTTP/1.0 404 File Not Found\r\nContent-Length: 0\r\n\r\n")
+        return False
+
+    server = serve(script)
+    response = run(lambda client: client.get(server.url()))
+    assert (response.status_code, response.reason_phrase, response.http_version) == (
+        404,
+        "File Not Found",
+        "HTTP/1.0",
+    )
+
+
+def test_a_huge_response_head_is_refused(serve) -> None:
+    def script(connection: socket.socket, head: bytes, n: int) -> bool:
+        connection.sendall(b"HTTP/1.1 200 OK\r\n")
+        for i in range(5000):
+            connection.sendall(f"X-Padding-{i}: {'x' * 40}\r\n".encode())
+        return False
+
+    server = serve(script)
+    with pytest.raises(httpx.RemoteProtocolError, match="head is too large"):
+        run(lambda client: client.get(server.url()))
+
+
+def test_garbage_instead_of_http_is_an_error(serve) -> None:
+    def script(connection: socket.socket, head: bytes, n: int) -> bool:
+        connection.sendall(b"SSH-2.0-OpenSSH_9.2\r\n\r\n")
+        return False
+
+    server = serve(script)
+    with pytest.raises(httpx.RemoteProtocolError, match="malformed HTTP response"):
+        run(lambda client: client.get(server.url()))
+
+
+def test_a_silent_server_times_out(serve) -> None:
+    def script(connection: socket.socket, head: bytes, n: int) -> bool:
+        time.sleep(2)
+        return False
+
+    server = serve(script)
+    started = time.monotonic()
+    with pytest.raises(httpx.ReadTimeout):
+        run(lambda client: client.get(server.url()), timeout=0.3)
+    assert time.monotonic() - started < 1.5
+
+
+def test_the_io_deadline_stops_a_server_dripping_bytes(serve) -> None:
+    def script(connection: socket.socket, head: bytes, n: int) -> bool:
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+        for _ in range(1000):
+            connection.sendall(b"x")  # each byte well within the read timeout
+            time.sleep(0.1)
+        return False
+
+    server = serve(script)
+
+    async def get(client: httpx.AsyncClient) -> None:
+        with io_deadline(0.8):
+            await client.get(server.url())
+
+    started = time.monotonic()
+    with pytest.raises(httpx.ReadTimeout, match="total time limit"):
+        run(get, timeout=5)
+    assert time.monotonic() - started < 2
+
+
+def test_reading_pauses_while_the_caller_falls_behind(serve) -> None:
+    size = 8 * 1024 * 1024
+
+    def script(connection: socket.socket, head: bytes, n: int) -> bool:
+        connection.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: {size}\r\n\r\n".encode())
+        piece = b"a" * 65536
+        for _ in range(size // len(piece)):
+            connection.sendall(piece)
+        return False
+
+    server = serve(script)
+    buffered: list[int] = []
+    original = http1.Connection.read_chunk
+
+    async def spy(self, timeouts, request):
+        buffered.append(self.buffered)
+        return await original(self, timeouts, request)
+
+    async def slow_reader(client: httpx.AsyncClient) -> int:
+        total = 0
+        async with client.stream("GET", server.url()) as response:
+            async for chunk in response.aiter_raw():
+                total += len(chunk)
+                await asyncio.sleep(0.001)
+        return total
+
+    http1.Connection.read_chunk = spy
+    try:
+        assert run(slow_reader) == size
+    finally:
+        http1.Connection.read_chunk = original
+    # Never more than the read-ahead plus what one socket read can add after it.
+    assert max(buffered) <= http1.READ_AHEAD + 512 * 1024
+
+
+def test_header_values_with_line_breaks_are_not_sent(serve) -> None:
+    server = serve(answer(b"ok"))
+    with pytest.raises(httpx.LocalProtocolError):
+        run(lambda client: client.get(server.url(), headers={"X-Test": "a\r\nInjected: yes"}))
+    assert server.requests == []
+
+
+def test_request_bodies_are_sent_with_their_length() -> None:
+    received = bytearray()
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+
+        def serve_one() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                while not received.endswith(b"a=1&b=2"):
+                    received.extend(connection.recv(65536))
+                connection.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+
+        threading.Thread(target=serve_one, daemon=True).start()
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
+        response = run(lambda client: client.post(url, content=b"a=1&b=2"))
+    assert response.status_code == 204
+    assert b"\r\nContent-Length: 7\r\n" in received
+
+
+def test_idle_connections_are_bounded_per_origin(serve, monkeypatch) -> None:
+    monkeypatch.setattr(http1, "IDLE_PER_ORIGIN", 2)
+
+    def script(connection: socket.socket, head: bytes, n: int) -> bool:
+        time.sleep(0.05)
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        return True
+
+    server = serve(script)
+
+    async def many(client: httpx.AsyncClient) -> int:
+        await asyncio.gather(*(client.get(server.url()) for _ in range(6)))
+        transport = client._transport
+        return sum(len(idle) for idle in transport._idle.values())
+
+    assert run(many) == 2
+    assert server.connections == 6
