@@ -1,6 +1,7 @@
 """Crawl benchmark: feeds/s for an all-unchanged pass (304s) and an all-changed pass
-(parse + store into SQLite), next to a bare async GET loop over the same farm, and
-peak memory as the farm grows.
+(parse + store into SQLite), next to bare async GET loops over the same farm (httpx's
+default transport, Airwaves' own transport, raw asyncio sockets), and peak memory as the
+farm grows.
 
     .venv/bin/python bench/bench_crawl.py                 # 1,000 and 10,000 feeds
     .venv/bin/python bench/bench_crawl.py --feeds 2000    # one size
@@ -48,13 +49,23 @@ def rss_mb() -> float:
     return max(peaks) / 1024
 
 
-async def bare_loop(urls: list[str], etags: dict[str, str], concurrency: int) -> float:
-    """The limit: the same HTTP client library, no SSRF guard, no database, no parsing."""
+async def bare_loop(
+    urls: list[str], etags: dict[str, str], concurrency: int, ours: bool = False
+) -> float:
+    """A bare conditional-GET loop with httpx: no database, no parsing, no claims. With
+    `ours`, over Airwaves' own transport (lib/http1.py, guard included); else over
+    httpx's default transport (httpcore), as anyone would write it."""
     import httpx
 
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    from airwaves.lib.net import make_async_client
+
     sem = asyncio.Semaphore(concurrency)
-    async with httpx.AsyncClient(limits=limits, trust_env=False) as client:
+    if ours:
+        client = make_async_client(allow_private=True)
+    else:
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        client = httpx.AsyncClient(limits=limits, trust_env=False)
+    async with client:
 
         async def one(url: str) -> None:
             async with sem:
@@ -65,6 +76,58 @@ async def bare_loop(urls: list[str], etags: dict[str, str], concurrency: int) ->
         started = time.perf_counter()
         await asyncio.gather(*(one(u) for u in urls))
         return time.perf_counter() - started
+
+
+class _RawConnection(asyncio.Protocol):
+    """Just enough HTTP for 304s with no body: wait for the end of the head."""
+
+    def __init__(self) -> None:
+        self.buffer = b""
+        self.waiter: asyncio.Future | None = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        end = self.buffer.find(b"\r\n\r\n")
+        if end >= 0 and self.waiter is not None and not self.waiter.done():
+            head, self.buffer = self.buffer[:end], self.buffer[end + 4 :]
+            self.waiter.set_result(head)
+
+
+async def raw_loop(urls: list[str], etags: dict[str, str], concurrency: int) -> float:
+    """The floor for Python on this machine: asyncio sockets, a keep-alive connection per
+    host, the request written by hand, the answer's head found and nothing parsed."""
+    loop = asyncio.get_running_loop()
+    idle: dict[tuple[str, int], list[_RawConnection]] = {}
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(url: str) -> None:
+        _, _, authority, path = url.split("/", 3)
+        host, port = authority.split(":")
+        async with sem:
+            pool = idle.setdefault((host, int(port)), [])
+            if pool:
+                conn = pool.pop()
+            else:
+                _, conn = await loop.create_connection(_RawConnection, host, int(port))
+            conn.waiter = loop.create_future()
+            conn.transport.write(
+                f"GET /{path} HTTP/1.1\r\nHost: {authority}\r\n"
+                f"If-None-Match: {etags[url]}\r\nAccept-Encoding: gzip\r\n\r\n".encode()
+            )
+            head = await conn.waiter
+            assert head.startswith(b"HTTP/1.1 304"), head[:40]
+            pool.append(conn)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(u) for u in urls))
+    elapsed = time.perf_counter() - started
+    for pool in idle.values():
+        for conn in pool:
+            conn.transport.close()
+    return elapsed
 
 
 def run_size(feeds: int, concurrency: int, processes: int) -> dict:
@@ -122,7 +185,9 @@ def run_size(feeds: int, concurrency: int, processes: int) -> dict:
         results["changed"] = dict(changed.statuses)
 
         etags = {u: f'"{n}-2"' for n, u in enumerate(urls)}
-        results["bare_s"] = asyncio.run(bare_loop(urls, etags, concurrency))
+        results["bare_s"] = asyncio.run(bare_loop(urls, dict(etags), concurrency))
+        results["bare_ours_s"] = asyncio.run(bare_loop(urls, dict(etags), concurrency, True))
+        results["raw_s"] = asyncio.run(raw_loop(urls, etags, concurrency))
         results["peak_rss_mb"] = rss_mb()
     finally:
         farm.terminate()
@@ -162,13 +227,19 @@ def main() -> None:
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     print(f"crawler processes: {args.processes}, each at concurrency {args.concurrency}")
     print(
-        f"{'feeds':>7} {'unchanged/s':>12} {'bare 304/s':>11} {'ratio':>6} {'changed/s':>10} {'peak RSS':>9}"
+        "all figures in feeds (or requests) per second; the three references are bare "
+        "304 loops over the same farm\n"
+        f"{'feeds':>7} {'unchanged':>10} {'httpx':>7} {'ours':>7} {'raw':>7} "
+        f"{'vs ours':>8} {'changed':>8} {'peak RSS':>9}"
     )
     for r in rows:
         n = r["feeds"]
-        unchanged, bare, changed = n / r["unchanged_s"], n / r["bare_s"], n / r["changed_s"]
+        rate = {key: n / r[key + "_s"] for key in ("unchanged", "bare", "bare_ours", "raw")}
         print(
-            f"{n:>7} {unchanged:>12,.0f} {bare:>11,.0f} {unchanged / bare:>6.0%} {changed:>10,.0f} {r['peak_rss_mb']:>7.0f} MB"
+            f"{n:>7} {rate['unchanged']:>10,.0f} {rate['bare']:>7,.0f} "
+            f"{rate['bare_ours']:>7,.0f} {rate['raw']:>7,.0f} "
+            f"{rate['unchanged'] / rate['bare_ours']:>8.0%} {n / r['changed_s']:>8,.0f} "
+            f"{r['peak_rss_mb']:>7.0f} MB"
         )
         for key in ("initial", "unchanged", "changed"):
             print(f"{'':>9}{key} pass: {r[key]} in {r[key + '_s']:.1f} s")

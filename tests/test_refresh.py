@@ -234,12 +234,21 @@ def test_a_changed_category_is_applied_and_an_unchanged_channel_left_alone(feed_
     refresh_feed(podcast.pk)
 
     # Only an item changes: the channel's details are not rewritten.
-    Podcast.objects.filter(pk=podcast.pk).update(author="Edited by the operator")
+    Podcast.objects.filter(pk=podcast.pk).update(
+        author="Edited by the operator", error_count=2, last_error="earlier failure"
+    )
+    before = Podcast.objects.get(pk=podcast.pk).last_success_at
     feed.items[0].title = "Third, again"
     feed_server.route("/feed.xml", feed.xml())
-    refresh_feed(podcast.pk)
+    assert refresh_feed(podcast.pk).updated_episodes == 1
     podcast.refresh_from_db()
     assert podcast.author == "Edited by the operator"
+    assert Episode.objects.filter(podcast=podcast, title="Third, again").count() == 1
+    # Health and schedule are written all the same.
+    assert podcast.last_success_at > before
+    assert (podcast.fetch_status, podcast.error_count, podcast.last_error) == ("ok", 0, "")
+    assert podcast.claimed_until is None
+    assert podcast.next_check_at > podcast.last_success_at
 
     feed.category = "Comedy"
     feed_server.route("/feed.xml", feed.xml())

@@ -185,7 +185,9 @@ _FETCH_EXCEPTIONS = (httpx.HTTPError, httpx.InvalidURL, BlockedAddressError, Uns
 
 
 def _without_fragment(url: str) -> str:
-    return str(httpx.URL(url).copy_with(fragment=None))
+    # Redirect targets are already normalised by httpx (see follow), so a plain cut
+    # is enough to recognise a URL seen before.
+    return url.partition("#")[0]
 
 
 def _timeout_kind(exc: httpx.TimeoutException) -> str:

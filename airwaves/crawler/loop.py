@@ -4,8 +4,8 @@ An asyncio loop downloads many feeds at once (one shared HTTP client, a global a
 per-host concurrency limit) and hands database work to threads, since Django's ORM is
 synchronous. It runs the same stages as `refresh_feed` (refresh.py), in batches where
 that pays: feeds are claimed a batch at a time, and the common outcome — nothing
-changed — is written for many feeds in one transaction. Anything that changed goes
-through `finish_refresh`, one feed at a time, exactly as in `refresh_feed`.
+changed — is written for many feeds in one transaction. A feed that changed goes
+through `finish_refresh` in a store thread, exactly as in `refresh_feed`.
 
 With a broker configured the same loop only schedules: due feeds become Celery tasks
 running `refresh_feed` on any worker machine (tasks.py).
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, connections, transaction
+from django.db import close_old_connections, connection, connections, transaction
 from django.utils import timezone
 
 from airwaves.crawler.claims import make_all_due, take_due_feeds
@@ -47,7 +47,7 @@ from airwaves.podcasts.models import Podcast
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
-STORE_THREADS = 4
+STORE_THREADS = 4  # on PostgreSQL
 PAUSE_WHEN_IDLE = 15.0  # seconds between looks at the schedule when nothing is due
 
 
@@ -95,13 +95,17 @@ class Crawler:
         self._host_limits: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(self.per_host)
         )
-        # Database work: one thread for the batched writes (SQLite has one writer
-        # anyway), a few for parse + store of changed feeds.
-        self._pools = {
-            ThreadPoolExecutor(1, thread_name_prefix="crawl-db"): 1,
-            ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="crawl-store"): STORE_THREADS,
-        }
-        self._db, self._workers = self._pools
+        # Threads. One for claims and batched 304s. Changed feeds (parse, process, store)
+        # go to the store threads: on SQLite that is the same single thread, since SQLite
+        # has one writer and its busy wait sleeps, and parsing in parallel threads only
+        # takes turns on the GIL; on PostgreSQL, several, so stores overlap their
+        # round trips to the server.
+        self._db = ThreadPoolExecutor(1, thread_name_prefix="crawl-db")
+        self._pools = {self._db: 1}
+        self._stores = self._db
+        if connection.vendor != "sqlite":
+            self._stores = ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="crawl-store")
+            self._pools[self._stores] = STORE_THREADS
         self._unchanged: list[tuple[FeedState, FeedMeta, str]] = []
 
     async def run_pass(self, include_all: bool = False) -> PassSummary:
@@ -183,7 +187,7 @@ class Crawler:
                     **fetch_options(),
                 )
         except Exception as error:
-            self._report(summary, await self._in_workers(fail_refresh, state.podcast_id, error))
+            self._report(summary, await self._in_stores(fail_refresh, state.podcast_id, error))
             return
         meta = fetch_meta(fetched)
         status = unchanged_status(state, meta, fetched.status)
@@ -192,7 +196,7 @@ class Crawler:
             if len(self._unchanged) >= BATCH_SIZE:
                 await self._flush_unchanged(summary)
             return
-        result = await self._in_workers(_finish_or_fail, state, fetched, meta)
+        result = await self._in_stores(_finish_or_fail, state, fetched, meta)
         self._report(summary, result)
 
     async def _flush_unchanged(self, summary: PassSummary) -> None:
@@ -213,8 +217,8 @@ class Crawler:
     async def _in_db(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._db, fn, *args)
 
-    async def _in_workers(self, fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(self._workers, fn, *args)
+    async def _in_stores(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._stores, fn, *args)
 
 
 def _finish_or_fail(state: FeedState, fetched: FetchResult, meta: FeedMeta) -> RefreshResult:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from airwaves.crawler.schedule import (
     bounds_from_settings,
@@ -98,15 +99,11 @@ def store_feed(
     `stored` is stored_episodes() as read by a refresh that holds the feed's claim."""
     now = timezone.now()
     with transaction.atomic():
-        podcast = Podcast.objects.select_for_update().only(*QUICK_STORE_FIELDS).get(pk=podcast_id)
-        channel_changed = (
-            not meta.channel_hash
-            or meta.channel_hash != podcast.channel_hash
-            or podcast.last_success_at is None
-        )
-        moves = podcast.source == Podcast.Source.FEED and (
-            (meta.permanent_url and meta.permanent_url != podcast.feed_url)
-            or (feed.new_feed_url and feed.new_feed_url != podcast.feed_url)
+        channel_hash, never_stored, source, feed_url = lock_podcast(podcast_id)
+        channel_changed = not meta.channel_hash or meta.channel_hash != channel_hash or never_stored
+        moves = source == Podcast.Source.FEED and (
+            (meta.permanent_url and meta.permanent_url != feed_url)
+            or (feed.new_feed_url and feed.new_feed_url != feed_url)
         )
         interval = feed_interval(feed)
         health = success_changes(now, interval, meta)
@@ -114,7 +111,7 @@ def store_feed(
             # The usual refresh: new or edited episodes, the show as it was. One UPDATE
             # of the columns that change, instead of loading and saving the whole row.
             update_columns(Podcast, [(podcast_id, health)])
-            return upsert_episodes(podcast, feed.episodes, now, stored)
+            return upsert_episodes(Podcast(pk=podcast_id), feed.episodes, now, stored)
         podcast = Podcast.objects.select_for_update().get(pk=podcast_id)
         if channel_changed:
             update_podcast(podcast, feed)
@@ -131,8 +128,29 @@ def store_feed(
         return result
 
 
-# What store_feed reads of the show to decide whether the quick path applies.
-QUICK_STORE_FIELDS = ("pk", "channel_hash", "last_success_at", "source", "feed_url")
+def lock_podcast(podcast_id: int) -> tuple[str, bool, str, str]:
+    """Locks the show's row for this transaction (FOR UPDATE on PostgreSQL; SQLite's
+    IMMEDIATE transactions already hold the database's write lock) and reads what
+    store_feed needs to choose its path: channel_hash, never stored, source, feed_url.
+    One plain SELECT: this runs for every changed feed."""
+    meta = Podcast._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        quote(meta.get_field(name).column)
+        for name in ("channel_hash", "last_success_at", "source", "feed_url")
+    )
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {quote(meta.db_table)} "
+            f"WHERE {quote(meta.pk.column)} = %s{lock}",
+            [podcast_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Podcast.DoesNotExist(f"podcast {podcast_id} does not exist")
+    channel_hash, last_success_at, source, feed_url = row
+    return channel_hash, last_success_at is None, source, feed_url
 
 
 def success_changes(now: datetime, interval: int | None, meta: FeedMeta) -> dict:
@@ -309,12 +327,32 @@ STORED_EPISODE_COLUMNS = ("pk", "guid", "slug", "enclosure_url", "title", "publi
 
 
 def stored_episodes(podcast_id: int) -> list[tuple]:
-    """Rows of STORED_EPISODE_COLUMNS plus source_hash, for refresh and store to share."""
-    return list(
-        Episode.objects.filter(podcast_id=podcast_id).values_list(
-            *STORED_EPISODE_COLUMNS, "source_hash"
-        )
+    """Rows of STORED_EPISODE_COLUMNS plus source_hash, for refresh and store to share.
+
+    Read with one plain SELECT: this runs for every changed feed, and the ORM's per-row
+    conversions cost more than the query. `published_at` comes back as the database
+    gives it (see published_day)."""
+    meta = Episode._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        quote(meta.pk.column if name == "pk" else meta.get_field(name).column)
+        for name in (*STORED_EPISODE_COLUMNS, "source_hash")
     )
+    podcast_column = quote(meta.get_field("podcast").column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {podcast_column} = %s",
+            [podcast_id],
+        )
+        return cursor.fetchall()
+
+
+def published_day(value: datetime | str | None) -> date | None:
+    """The UTC day of a stored published_at, as stored_episodes returns it (a datetime
+    from PostgreSQL, ISO text from SQLite)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value.date() if value is not None else None
 
 
 def upsert_episodes(
@@ -333,7 +371,7 @@ def upsert_episodes(
     # then by title and day, before creating anything.
     orphans = [row for guid, row in existing.items() if guid not in incoming]
     by_enclosure = {row[3]: row for row in orphans if row[3]}
-    by_title_day = {(row[4], row[5].date()): row for row in orphans if row[5]}
+    by_title_day = {(row[4], published_day(row[5])): row for row in orphans if row[5]}
 
     taken_slugs = {row[2] for row in rows}
     to_create: list[Episode] = []
@@ -391,7 +429,7 @@ def rematch(
         # One old episode answers for one new item only.
         by_enclosure.pop(row[3], None)
         if row[5]:
-            by_title_day.pop((row[4], row[5].date()), None)
+            by_title_day.pop((row[4], published_day(row[5])), None)
     return row
 
 
