@@ -128,6 +128,17 @@ def store_feed(
         return result
 
 
+def _prepared(field: models.Field, value: object, converted: dict) -> object:
+    try:
+        key = (field.name, type(value), value)
+        return converted[key]
+    except KeyError:
+        converted[key] = field.get_db_prep_save(value, connection)
+        return converted[key]
+    except TypeError:  # not hashable
+        return field.get_db_prep_save(value, connection)
+
+
 def lock_podcast(podcast_id: int) -> tuple[str, bool, str, str]:
     """Locks the show's row for this transaction (FOR UPDATE on PostgreSQL; SQLite's
     IMMEDIATE transactions already hold the database's write lock) and reads what
@@ -187,12 +198,12 @@ def update_columns(model: type[models.Model], rows: list[tuple[int, dict]]) -> N
     meta = model._meta
     quote = connection.ops.quote_name
     groups: dict[tuple[str, ...], list[list]] = {}
+    converted: dict = {}  # most rows share most values (the same "now", status, ...)
     for pk, values in rows:
         if "feed_url" in values:
             raise ValueError("update_columns does not keep derived fields: use save()")
         names = tuple(values)
-        fields = [meta.get_field(name) for name in names]
-        params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
+        params = [_prepared(meta.get_field(name), values[name], converted) for name in names]
         groups.setdefault(names, []).append([*params, pk])
     with connection.cursor() as cursor:
         for names, params in groups.items():
