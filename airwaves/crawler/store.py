@@ -165,27 +165,14 @@ def lock_podcast(podcast_id: int) -> tuple[str, bool, str, str]:
 
 
 def success_changes(now: datetime, interval: int | None, meta: FeedMeta) -> dict:
-    """The show's columns a successful parse and store set, besides its details."""
+    """The show's columns a successful parse and store set, besides its details: the
+    health of a 304, plus what the new content says."""
     return {
+        **not_modified_changes(now, interval, meta),
+        "fetch_status": Podcast.FetchStatus.OK,
         "channel_hash": meta.channel_hash,
-        "etag": meta.etag[:500],
-        "last_modified": meta.last_modified[:100],
         "content_hash": meta.content_hash,
         "feed_interval": interval,
-        "fetch_status": Podcast.FetchStatus.OK,
-        "last_fetched_at": now,
-        "last_success_at": now,
-        "error_count": 0,
-        "first_error_at": None,
-        "last_error": "",
-        "dead": False,
-        "claimed_until": None,
-        "next_check_at": next_check_after_success(
-            now,
-            feed_seconds=interval,
-            server_seconds=meta.server_seconds,
-            bounds=bounds_from_settings(),
-        ),
     }
 
 
