@@ -308,6 +308,32 @@ def test_https_uses_the_host_name_for_sni_and_certificate_checks(certificates: P
     assert sni_names == ["feeds.example"]
 
 
+def test_the_async_client_uses_the_host_name_for_sni_and_certificate_checks(
+    certificates: Path,
+) -> None:
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(certificates / "leaf.pem", certificates / "leaf.key")
+    sni_names: list[str | None] = []
+    server_context.sni_callback = lambda sock, name, context: sni_names.append(name)
+    client_context = ssl.create_default_context(cafile=str(certificates / "ca.pem"))
+    resolver = resolver_for({"feeds.example": "127.0.0.1", "other.example": "127.0.0.1"})
+
+    async def get(url: str) -> httpx.Response:
+        async with make_async_client(
+            allow_private=True, resolver=resolver, verify=client_context
+        ) as client:
+            return await client.get(url)
+
+    with FeedServer(ssl_context=server_context) as tls_server:
+        tls_server.route("/feed.xml", "<rss/>")
+        url = tls_server.url("/feed.xml").replace("127.0.0.1", "feeds.example")
+        assert asyncio.run(get(url)).text == "<rss/>"
+        # The certificate names feeds.example only: another name is refused.
+        with pytest.raises(httpx.ConnectError, match="certificate"):
+            asyncio.run(get(url.replace("feeds.example", "other.example")))
+    assert sni_names[0] == "feeds.example"
+
+
 def test_the_async_client_refuses_loopback_by_default(server: FeedServer) -> None:
     async def get() -> None:
         async with make_async_client() as client:
