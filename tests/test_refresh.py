@@ -83,6 +83,30 @@ def test_a_changed_feed_updates_episodes_but_keeps_their_urls(feed_server):
     assert podcast.episodes.count() == 4
 
 
+def test_items_whose_xml_did_not_change_are_neither_read_nor_written(feed_server):
+    feed = three_episode_feed()
+    feed_server.route("/feed.xml", feed.xml())
+    podcast = add_podcast(feed_server.url("/feed.xml"))
+    refresh_feed(podcast.pk)
+    # Marks only a write of the item could undo.
+    Episode.objects.filter(podcast=podcast).update(summary="as stored")
+
+    feed.items.insert(0, Item("Fourth", "g4", "Wed, 22 Apr 2026 14:00:00 GMT"))
+    feed_server.route("/feed.xml", feed.xml())
+    result = refresh_feed(podcast.pk)
+
+    assert (result.new_episodes, result.updated_episodes) == (1, 0)
+    assert set(podcast.episodes.filter(summary="as stored").values_list("guid", flat=True)) == {
+        "g1",
+        "g2",
+        "g3",
+    }
+    # The unread items still count for the show's cadence: weekly episodes, so the feed
+    # is checked about daily (a tenth of the gap), not on the default schedule.
+    podcast.refresh_from_db()
+    assert podcast.feed_interval == 7 * 86400 // 10
+
+
 def test_a_show_keeps_its_slug_when_renamed(feed_server):
     feed = three_episode_feed("Original Name")
     feed_server.route("/feed.xml", feed.xml())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from lxml import etree
@@ -21,6 +22,7 @@ from airwaves.crawler.parse_common import (
     itunes_categories,
     join_base,
     longest,
+    read_items,
     resolve_url,
     set_enclosure,
     text_of,
@@ -38,7 +40,10 @@ _TAG = re.compile(r"<[^>]*>")
 _ATOM03 = {"tagline": "subtitle", "copyright": "rights", "issued": "published"}
 
 
-def parse_atom(root: etree._Element, *, url: str = "") -> ParsedFeed:
+def parse_atom(
+    root: etree._Element, *, url: str = "", known: Mapping[str, ParsedEpisode] | None = None
+) -> ParsedFeed:
+    """Reads an Atom <feed> document (`known`: parse_common.read_items)."""
     found = index_children(root, _NAMES, _LISTS)
     base = join_base(url, root)
     feed = ParsedFeed(format="atom")
@@ -60,10 +65,7 @@ def parse_atom(root: etree._Element, *, url: str = "") -> ParsedFeed:
     )
     feed.copyright = text_of(_first(found, "rights"))
 
-    for entry in found.get("entry", ()):
-        episode = _read_entry(entry, base)
-        if episode is not None:
-            feed.episodes.append(episode)
+    feed.episodes = read_items(found.get("entry", ()), base, _read_entry, known)
     return feed
 
 

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.db.models import Q
 
+from airwaves.crawler.store import update_columns
 from airwaves.podcasts.models import Podcast
 
 
@@ -43,9 +44,16 @@ def make_all_due(now: datetime) -> int:
     )
 
 
-def take_due_feeds(now: datetime, *, limit: int, per_host: int, lease: timedelta) -> list[int]:
+# What take_due_feeds reads of each feed it takes: all a refresh needs to start.
+TAKEN_COLUMNS = ("pk", "feed_url", "etag", "last_modified", "content_hash", "feed_interval", "host")
+
+
+def take_due_feeds(
+    now: datetime, *, limit: int, per_host: int, lease: timedelta, run: bool = False
+) -> list[tuple]:
     """Takes up to `limit` due feeds for one pass, at most `per_host` from any host,
-    and returns their ids."""
+    and returns their TAKEN_COLUMNS. With `run`, the caller refreshes them itself: they
+    are also claimed for running (claimed_until), in the same write."""
     wanted = due_q(now)
     # Read more candidates than needed so a host with many due feeds cannot fill the
     # whole batch; the per-host cap then spreads the pass over hosts.
@@ -65,10 +73,13 @@ def take_due_feeds(now: datetime, *, limit: int, per_host: int, lease: timedelta
             break
     if not picked:
         return []
+    changes = {"next_check_at": now + lease}
+    if run:
+        changes["claimed_until"] = now + lease
     with transaction.atomic():
         rows = Podcast.objects.filter(wanted, pk__in=picked)
         if connection.features.has_select_for_update_skip_locked:
             rows = rows.select_for_update(skip_locked=True)
-        taken = list(rows.values_list("pk", flat=True))
-        Podcast.objects.filter(pk__in=taken).update(next_check_at=now + lease)
+        taken = list(rows.values_list(*TAKEN_COLUMNS))
+        update_columns(Podcast, [(row[0], changes) for row in taken])
     return taken

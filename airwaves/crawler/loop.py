@@ -1,6 +1,6 @@
 """The in-process crawler behind `airwaves crawl` and `airwaves serve`.
 
-An asyncio loop downloads many feeds at once (one shared HTTP client, a global and a
+An asyncio loop downloads many feeds at once (one shared HTTP transport, a global and a
 per-host concurrency limit) and hands database work to threads, since Django's ORM is
 synchronous. It runs the same stages as `refresh_feed` (refresh.py), in batches where
 that pays: feeds are claimed a batch at a time, and the common outcome — nothing
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, connection, connections, transaction
+from django.db import close_old_connections, connection, connections
 from django.utils import timezone
 
 from airwaves.crawler.claims import make_all_due, take_due_feeds
@@ -41,8 +41,7 @@ from airwaves.crawler.refresh import (
     unchanged_status,
 )
 from airwaves.crawler.store import FeedMeta, record_not_modified_many
-from airwaves.lib.net import make_async_client
-from airwaves.podcasts.models import Podcast
+from airwaves.lib.net import make_async_transport
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +112,7 @@ class Crawler:
         if include_all:
             await self._in_db(make_all_due, timezone.now())
         limit = asyncio.Semaphore(self.concurrency)
-        async with make_async_client(allow_private=settings.ALLOW_PRIVATE_URLS) as client:
+        async with make_async_transport(allow_private=settings.ALLOW_PRIVATE_URLS) as transport:
             pending: set[asyncio.Task] = set()
             while not self.stop.is_set():
                 states = await self._in_db(self._claim_batch)
@@ -121,7 +120,7 @@ class Crawler:
                     break
                 for state in states:
                     await limit.acquire()
-                    task = asyncio.create_task(self._refresh(client, state, summary))
+                    task = asyncio.create_task(self._refresh(transport, state, summary))
                     task.add_done_callback(lambda _t: limit.release())
                     pending.add(task)
                     task.add_done_callback(pending.discard)
@@ -164,26 +163,20 @@ class Crawler:
     # -- stages ---------------------------------------------------------------
 
     def _claim_batch(self) -> list[FeedState]:
-        now = timezone.now()
-        ids = take_due_feeds(now, limit=BATCH_SIZE, per_host=self.per_host, lease=self.lease)
-        if not ids:
-            return []
-        with transaction.atomic():
-            # The batch's own run claims (see claims.py), one statement for all.
-            Podcast.objects.filter(pk__in=ids).update(claimed_until=now + self.lease)
-            rows = Podcast.objects.filter(pk__in=ids).values_list(
-                "pk", "feed_url", "etag", "last_modified", "content_hash", "feed_interval", "host"
-            )
-            return [FeedState(*row[:6], host=row[6]) for row in rows]
+        # Taken for this pass and claimed for running at once (see claims.py).
+        rows = take_due_feeds(
+            timezone.now(), limit=BATCH_SIZE, per_host=self.per_host, lease=self.lease, run=True
+        )
+        return [FeedState(*row[:6], host=row[6]) for row in rows]
 
-    async def _refresh(self, client, state: FeedState, summary: PassSummary) -> None:
+    async def _refresh(self, transport, state: FeedState, summary: PassSummary) -> None:
         try:
             async with self._host_limits[state.host]:
                 fetched = await afetch_feed(
                     state.feed_url,
                     etag=state.etag,
                     last_modified=state.last_modified,
-                    client=client,
+                    transport=transport,
                     **fetch_options(),
                 )
         except Exception as error:

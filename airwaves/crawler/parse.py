@@ -18,13 +18,14 @@ import codecs
 import html.entities
 import re
 import threading
+from collections.abc import Mapping
 
 from lxml import etree
 
 from airwaves.crawler.atom import parse_atom
 from airwaves.crawler.errors import ParseError
 from airwaves.crawler.rss import parse_rss
-from airwaves.crawler.types import ParsedFeed
+from airwaves.crawler.types import ParsedEpisode, ParsedFeed
 
 __all__ = ["detect_format", "parse_feed"]
 
@@ -44,17 +45,24 @@ _PARSER_OPTIONS = dict(
 _HEAD = 512
 
 
-def parse_feed(data: bytes, *, url: str = "") -> ParsedFeed:
+def parse_feed(
+    data: bytes, *, url: str = "", known: Mapping[str, ParsedEpisode] | None = None
+) -> ParsedFeed:
     """Parse a downloaded feed. `url` is where it came from, for resolving relative URLs.
+
+    With `known` (stubs of the items stored last time, by the digest of their XML), each
+    item gets its digest in `fingerprint`, and items whose XML did not change come back
+    as their stubs, unread (see parse_common.read_items). A refresh passes the stored
+    episodes here; `{}` asks for the digests only.
 
     Raises ParseError, with a reason fit for the operator, when the bytes are not a feed.
     """
     root = _load(data)
     kind = detect_format(root)
     if kind == "atom":
-        feed = parse_atom(root, url=url)
+        feed = parse_atom(root, url=url, known=known)
     elif kind in ("rss", "rdf"):
-        feed = parse_rss(root, url=url)
+        feed = parse_rss(root, url=url, known=known)
     else:
         raise ParseError(f"not a feed: root element is <{_local_name(root.tag)}>")
     if not feed.title and not feed.episodes:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
 from dataclasses import fields, replace
 
+from airwaves.crawler.parse_common import ITEM_RULES_VERSION
 from airwaves.crawler.types import ParsedEpisode, ParsedFeed
 from airwaves.lib.sanitize import html_to_text, sanitize_html
 
@@ -16,24 +16,16 @@ MAX_GUID_LENGTH = 512
 _WHITESPACE = re.compile(r"\s+")
 
 
-def process_feed(
-    feed: ParsedFeed, base_url: str = "", known: Mapping[str, str] | None = None
-) -> ParsedFeed:
+def process_feed(feed: ParsedFeed, base_url: str = "") -> ParsedFeed:
     """base_url is where the feed was fetched from; relative links in show notes
     resolve against it (or against the episode's own link).
 
-    `known` maps the fingerprints of items as stored last time to their identity keys:
-    an item parsed exactly as before skips cleaning (most of a changed feed is old
-    episodes) and comes out as a stub marked `unchanged`."""
+    Items the parser passed through as `unchanged` stubs (their XML is as stored last
+    time) stay as they are: there is nothing to clean and nothing to write."""
     episodes: list[ParsedEpisode] = []
     seen: set[str] = set()
     for episode in feed.episodes:
-        digest = fingerprint(episode)
-        if known and digest in known:
-            cleaned = ParsedEpisode(guid=known[digest], fingerprint=digest, unchanged=True)
-        else:
-            cleaned = process_episode(episode, base_url)
-            cleaned.fingerprint = digest
+        cleaned = episode if episode.unchanged else process_episode(episode, base_url)
         # A feed that repeats an item (same identity) keeps the first, newest-listed copy.
         if cleaned.guid in seen:
             continue
@@ -79,29 +71,12 @@ def process_episode(episode: ParsedEpisode, base_url: str = "") -> ParsedEpisode
     return cleaned
 
 
-# Part of every fingerprint: raising it makes the next refresh of every feed clean and
-# store all its items again (after a change to the cleaning rules, say).
-PROCESS_VERSION = 1
-
-
-_PARSED_FIELDS = tuple(
-    f.name for f in fields(ParsedEpisode) if f.name not in ("fingerprint", "unchanged")
-)
-
-
-def fingerprint(episode: ParsedEpisode) -> str:
-    """A digest of everything parsed from the item."""
-    values = (PROCESS_VERSION, *(getattr(episode, name) for name in _PARSED_FIELDS))
-    raw = repr(values).encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
-
-
 _CHANNEL_FIELDS = tuple(f.name for f in fields(ParsedFeed) if f.name != "episodes")
 
 
 def channel_fingerprint(feed: ParsedFeed) -> str:
     """A digest of everything parsed from the channel, items aside."""
-    values = (PROCESS_VERSION, *(getattr(feed, name) for name in _CHANNEL_FIELDS))
+    values = (ITEM_RULES_VERSION, *(getattr(feed, name) for name in _CHANNEL_FIELDS))
     raw = repr(values).encode("utf-8", "surrogatepass")
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 

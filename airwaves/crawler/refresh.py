@@ -23,6 +23,7 @@ from airwaves.crawler.process import channel_fingerprint, process_feed
 from airwaves.crawler.schedule import server_interval
 from airwaves.crawler.store import (
     FeedMeta,
+    known_items,
     record_failure,
     record_not_modified,
     store_feed,
@@ -97,14 +98,13 @@ def finish_refresh(
     if status is not None:
         record_not_modified(state.podcast_id, state.feed_interval, meta)
         return RefreshResult(state.podcast_id, status)
-    parsed = parse_feed(fetched.content, url=fetched.url)
-    # Read once, used twice: by process to skip items parsed exactly as before, and by
-    # store to match the rest. This refresh holds the feed's claim, so nothing else
-    # writes these episodes in between.
+    # Read once, used twice: by parse to skip items whose XML is as stored, and by store
+    # to match the rest. This refresh holds the feed's claim, so nothing else writes
+    # these episodes in between.
     episodes = stored_episodes(state.podcast_id)
-    known = {row[-1]: row[1] for row in episodes if row[-1]}
+    parsed = parse_feed(fetched.content, url=fetched.url, known=known_items(episodes))
     meta.channel_hash = channel_fingerprint(parsed)
-    feed = process_feed(parsed, base_url=fetched.url, known=known)
+    feed = process_feed(parsed, base_url=fetched.url)
     stored = store_feed(state.podcast_id, feed, meta, episodes)
     return RefreshResult(state.podcast_id, "ok", stored.new_episodes, stored.updated_episodes)
 

@@ -4,6 +4,7 @@ syndication and Podcasting 2.0 extensions, read into a ParsedFeed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from lxml import etree
@@ -21,6 +22,7 @@ from airwaves.crawler.parse_common import (
     media_enclosure,
     media_thumbnail,
     parse_int,
+    read_items,
     resolve_url,
     set_enclosure,
     text_of,
@@ -49,8 +51,10 @@ _ITEM_LISTS = frozenset(
 )
 
 
-def parse_rss(root: etree._Element, *, url: str = "") -> ParsedFeed:
-    """Reads an <rss> (or stray <channel>) or <rdf:RDF> document."""
+def parse_rss(
+    root: etree._Element, *, url: str = "", known: Mapping[str, ParsedEpisode] | None = None
+) -> ParsedFeed:
+    """Reads an <rss> (or stray <channel>) or <rdf:RDF> document (`known`: read_items)."""
     top = index_children(root, _NAMES, _CHANNEL_LISTS)
     channel = top.get("channel")
     if channel is None:
@@ -69,10 +73,7 @@ def parse_rss(root: etree._Element, *, url: str = "") -> ParsedFeed:
 
     # RSS 1.0 keeps items beside the channel, not in it; broken 2.0 feeds do too.
     items = found.get("item") or top.get("item") or ()
-    for item in items:
-        episode = _read_item(item, base)
-        if episode is not None:
-            feed.episodes.append(episode)
+    feed.episodes = read_items(items, base, _read_item, known)
     return feed
 
 

@@ -21,10 +21,9 @@ from celery import Celery
 from django.conf import settings
 from django.utils import timezone
 
-from airwaves.crawler.claims import make_all_due, take_due_feeds
+from airwaves.crawler.claims import TAKEN_COLUMNS, make_all_due, take_due_feeds
 from airwaves.crawler.loop import check_due_stations_quietly
 from airwaves.crawler.refresh import refresh_feed
-from airwaves.podcasts.models import Podcast
 
 log = logging.getLogger(__name__)
 
@@ -94,15 +93,14 @@ def enqueue_due_feeds(include_all: bool = False) -> int:
     while True:
         # The per-host cap here only mixes hosts within a batch; workers enforce the
         # real per-host concurrency (host_slot).
-        ids = take_due_feeds(
+        rows = take_due_feeds(
             timezone.now(), limit=SCHEDULE_BATCH, per_host=settings.CRAWL_PER_HOST, lease=lease
         )
-        if not ids:
+        if not rows:
             return queued
-        hosts = dict(Podcast.objects.filter(pk__in=ids).values_list("pk", "host"))
-        for podcast_id in ids:
-            refresh_feed_task.delay(podcast_id, hosts.get(podcast_id, ""))
-        queued += len(ids)
+        for row in rows:
+            refresh_feed_task.delay(row[0], row[TAKEN_COLUMNS.index("host")])
+        queued += len(rows)
 
 
 def schedule_forever(stop: threading.Event, include_all_first: bool = False) -> None:

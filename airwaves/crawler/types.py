@@ -34,8 +34,9 @@ class ParsedEpisode:
     episode_type: str = ""  # "full", "trailer", "bonus" or ""
     transcript_urls: list[str] = field(default_factory=list)
     chapters_url: str = ""
-    # Set by `process`: a digest of the item as parsed, and whether it is the same as
-    # when last stored (then nothing else is filled in: there is nothing to write).
+    # Set by `parse` when asked (parse_feed's `known`): a digest of the item's XML, and
+    # whether it is the same as when last stored. An unchanged item is a stub: only its
+    # identity key and date are filled in, and there is nothing to write.
     fingerprint: str = ""
     unchanged: bool = False
 

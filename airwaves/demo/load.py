@@ -31,7 +31,7 @@ def load_demo() -> list[Podcast]:
     shows = []
     for path in demo_feed_files():
         data = path.read_bytes()
-        feed = process_feed(parse_feed(data, url=DEMO_STATIC_URL + path.name))
+        feed = process_feed(parse_feed(data, url=DEMO_STATIC_URL + path.name, known={}))
         podcast = Podcast.objects.filter(feed_url=DEMO_FEED_BASE + path.name).first()
         if podcast is None:
             podcast = Podcast.objects.create(

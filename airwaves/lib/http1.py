@@ -282,17 +282,11 @@ class Connection(asyncio.Protocol):
             self.transport.abort()
 
 
-def _check_field(value: bytes) -> bytes:
-    if b"\r" in value or b"\n" in value or b"\0" in value:
-        raise httpx.LocalProtocolError("refused to send a header containing CR, LF or NUL")
-    return value
-
-
 def _request_head(request: httpx.Request, body_length: int) -> bytes:
     target = request.url.raw_path
     if b" " in target:
         raise httpx.LocalProtocolError("refused a request target containing a space")
-    lines = [request.method.encode("ascii") + b" " + _check_field(target) + b" HTTP/1.1"]
+    lines = [request.method.encode("ascii") + b" " + target + b" HTTP/1.1"]
     has_length = False
     for name, value in request.headers.raw:
         lowered = name.lower()
@@ -301,10 +295,16 @@ def _request_head(request: httpx.Request, body_length: int) -> bytes:
         if lowered == b"content-length":
             has_length = True
             value = str(body_length).encode()
-        lines.append(_check_field(name) + b": " + _check_field(value))
+        lines.append(name + b": " + value)
     if body_length and not has_length:
         lines.append(b"Content-Length: " + str(body_length).encode())
-    return b"\r\n".join(lines) + b"\r\n\r\n"
+    head = b"\r\n".join(lines)
+    # A CR, LF or NUL inside a line would let a header value smuggle another header or a
+    # second request: the joined head must hold exactly the line breaks put there.
+    breaks = len(lines) - 1
+    if head.count(b"\n") != breaks or head.count(b"\r") != breaks or b"\0" in head:
+        raise httpx.LocalProtocolError("refused to send a header containing CR, LF or NUL")
+    return head + b"\r\n\r\n"
 
 
 class _Body(httpx.AsyncByteStream):

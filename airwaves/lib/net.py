@@ -91,6 +91,7 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def why_not_public(ip: IPAddress) -> str | None:
     """A short reason ("loopback address") if `ip` is not a public unicast address, else None."""
     if isinstance(ip, ipaddress.IPv6Address):
@@ -139,8 +140,11 @@ def _blocked(ip: IPAddress, reason: str, host: str) -> BlockedAddressError:
 _NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}$", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_ip_host(host: str) -> IPAddress | None:
-    """The address a URL host names literally, including the odd forms resolvers accept."""
+    """The address a URL host names literally, including the odd forms resolvers accept.
+
+    Cached: a crawler asks about the same few thousand hosts over and over."""
     host = unquote(host).strip("[]")
     try:
         return ipaddress.ip_address(host)
@@ -154,13 +158,34 @@ def parse_ip_host(host: str) -> IPAddress | None:
     return None
 
 
-def check_url(url: str, *, allow_private: bool) -> None:
-    """Refuses URLs we never fetch, before any connection is made.
+def check_url(url: str, *, allow_private: bool) -> httpx.URL:
+    """Refuses URLs we never fetch, before any connection is made, and returns the URL as
+    httpx parsed it (what a request to it will use).
 
     Raises UnsupportedURLError for a scheme other than http(s), a missing host or a URL
     httpx cannot parse; BlockedAddressError for an IP-literal host that is not public.
     Hostnames are checked later, after DNS, by the guarded network backend.
     """
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        parsed = None
+    if parsed is not None and parsed.scheme in ALLOWED_SCHEMES and parsed.raw_host:
+        _check_literal(parsed.raw_host.decode("ascii"), allow_private)
+        return parsed
+    _refuse(url, allow_private)
+
+
+def _check_literal(host: str, allow_private: bool) -> None:
+    ip = parse_ip_host(host)
+    if ip is not None and not allow_private:
+        reason = why_not_public(ip)
+        if reason:
+            raise _blocked(ip, reason, host)
+
+
+def _refuse(url: str, allow_private: bool) -> typing.NoReturn:
+    """The reason httpx could not take `url`, in words a feed's owner understands."""
     try:
         parts = urlsplit(url.strip())
         host = parts.hostname or ""
@@ -170,15 +195,13 @@ def check_url(url: str, *, allow_private: bool) -> None:
         raise UnsupportedURLError(f"refused {url!r}: only http and https URLs can be fetched")
     if not host:
         raise UnsupportedURLError(f"refused {url!r}: the URL has no host name")
-    ip = parse_ip_host(host)
-    if ip is not None and not allow_private:
-        reason = why_not_public(ip)
-        if reason:
-            raise _blocked(ip, reason, host)
+    # Hosts httpx refuses to parse but a resolver would read as an address ("0177.0.0.1").
+    _check_literal(host, allow_private)
     try:
         httpx.URL(url)
     except httpx.InvalidURL as exc:
         raise UnsupportedURLError(f"refused {url!r}: {exc}") from exc
+    raise UnsupportedURLError(f"refused {url!r}: the URL has no host name")
 
 
 def system_resolver(host: str, port: int) -> list[str]:
@@ -437,10 +460,32 @@ def make_async_client(
     **kwargs: typing.Any,
 ) -> httpx.AsyncClient:
     """The async twin of make_client, over the lean HTTP/1.1 transport in lib/http1.py."""
-    from airwaves.lib.http1 import AsyncHTTP1Transport
-
     guard, options = _client_options(
         allow_private, timeout, user_agent, resolver, is_allowed, kwargs
     )
-    transport = transport or AsyncHTTP1Transport(guard, _tls_context(verify))
+    transport = transport or _async_transport(guard, verify)
     return httpx.AsyncClient(transport=transport, **options)
+
+
+def make_async_transport(
+    *,
+    allow_private: bool | None = None,
+    resolver: Resolver | None = None,
+    is_allowed: AddressPolicy | None = None,
+    verify: ssl.SSLContext | bool = True,
+) -> httpx.AsyncBaseTransport:
+    """The guarded transport under make_async_client, for callers that build their own
+    requests (the crawler: it follows redirects itself and keeps no cookies). Requests
+    sent through it carry only the headers and timeouts the caller gives them."""
+    if allow_private is None:
+        allow_private = allow_private_from_env()
+    guard = AddressGuard(allow_private=allow_private, resolver=resolver, is_allowed=is_allowed)
+    return _async_transport(guard, verify)
+
+
+def _async_transport(
+    guard: AddressGuard, verify: ssl.SSLContext | bool
+) -> httpx.AsyncBaseTransport:
+    from airwaves.lib.http1 import AsyncHTTP1Transport
+
+    return AsyncHTTP1Transport(guard, _tls_context(verify))

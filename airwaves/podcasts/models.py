@@ -157,7 +157,8 @@ class Episode(models.Model):
     slug = models.SlugField(max_length=120)
     # Identity within the feed: the item's GUID, else its enclosure URL, else its link.
     guid = models.CharField(max_length=512)
-    # Digest of the item as last parsed: a refresh skips items whose digest is unchanged.
+    # Digest of the item's XML as last read (parse_common.item_digest): a refresh does
+    # not read or write items whose XML is unchanged.
     source_hash = models.CharField(max_length=32, blank=True)
 
     title = models.CharField(max_length=1000)

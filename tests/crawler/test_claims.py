@@ -7,12 +7,17 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from airwaves.crawler.claims import claim_feed, make_all_due, take_due_feeds
+from airwaves.crawler.claims import TAKEN_COLUMNS, claim_feed, make_all_due, take_due_feeds
 from airwaves.crawler.refresh import refresh_feed
 from airwaves.podcasts.models import Podcast
 
 pytestmark = pytest.mark.django_db
 LEASE = timedelta(minutes=10)
+
+
+def take(now, **options) -> list[int]:
+    """The ids take_due_feeds takes."""
+    return [row[0] for row in take_due_feeds(now, **{"per_host": 5, "lease": LEASE, **options})]
 
 
 def feed(url: str, **fields) -> Podcast:
@@ -25,8 +30,8 @@ def test_it_takes_due_feeds_once():
     new = feed("https://b.example/2")
     feed("https://c.example/3", next_check_at=now + timedelta(hours=1))
 
-    first = take_due_feeds(now, limit=10, per_host=5, lease=LEASE)
-    second = take_due_feeds(now, limit=10, per_host=5, lease=LEASE)
+    first = take(now, limit=10)
+    second = take(now, limit=10)
 
     assert sorted(first) == sorted([due.pk, new.pk])
     assert second == []
@@ -37,7 +42,7 @@ def test_it_limits_each_host_per_batch():
         feed(f"https://big.example/{n}")
     small = feed("https://small.example/feed")
 
-    taken = take_due_feeds(timezone.now(), limit=5, per_host=2, lease=LEASE)
+    taken = take(timezone.now(), limit=5, per_host=2)
 
     hosts = list(Podcast.objects.filter(pk__in=taken).values_list("host", flat=True))
     assert hosts.count("big.example") == 2
@@ -47,10 +52,10 @@ def test_it_limits_each_host_per_batch():
 def test_a_taken_feed_is_due_again_when_its_lease_runs_out():
     now = timezone.now()
     podcast = feed("https://a.example/1")
-    take_due_feeds(now, limit=10, per_host=5, lease=LEASE)
+    take(now, limit=10)
 
     later = now + LEASE + timedelta(seconds=1)
-    assert take_due_feeds(later, limit=10, per_host=5, lease=LEASE) == [podcast.pk]
+    assert take(later, limit=10) == [podcast.pk]
 
 
 def test_dead_and_merged_feeds_are_not_taken_until_due():
@@ -58,14 +63,34 @@ def test_dead_and_merged_feeds_are_not_taken_until_due():
     target = feed("https://a.example/new", next_check_at=now + timedelta(days=1))
     feed("https://a.example/old", moved_to=target)
     feed("https://a.example/dead", dead=True, next_check_at=now + timedelta(days=30))
-    assert take_due_feeds(now, limit=10, per_host=5, lease=LEASE) == []
+    assert take(now, limit=10) == []
 
 
 def test_make_all_due_includes_dead_feeds():
     now = timezone.now()
     feed("https://a.example/dead", dead=True, next_check_at=now + timedelta(days=30))
     make_all_due(now)
-    assert len(take_due_feeds(now, limit=10, per_host=5, lease=LEASE)) == 1
+    assert len(take(now, limit=10)) == 1
+
+
+def test_feeds_taken_to_run_are_claimed_and_come_with_what_a_refresh_needs():
+    now = timezone.now()
+    podcast = feed("https://a.example/1", etag='"v1"', feed_interval=3600)
+
+    [row] = take_due_feeds(now, limit=10, per_host=5, lease=LEASE, run=True)
+
+    assert dict(zip(TAKEN_COLUMNS, row, strict=True)) == {
+        "pk": podcast.pk,
+        "feed_url": "https://a.example/1",
+        "etag": '"v1"',
+        "last_modified": "",
+        "content_hash": "",
+        "feed_interval": 3600,
+        "host": "a.example",
+    }
+    podcast.refresh_from_db()
+    assert podcast.claimed_until == podcast.next_check_at == now + LEASE
+    assert not claim_feed(podcast.pk, now, LEASE)  # nobody else runs it meanwhile
 
 
 def test_only_one_run_claim_wins_until_it_expires():

@@ -21,7 +21,7 @@ from airwaves.crawler.errors import (
     TooManyRedirects,
 )
 from airwaves.crawler.fetch import afetch_feed, fetch_feed, parse_retry_after
-from airwaves.lib.net import make_client
+from airwaves.lib.net import make_async_transport, make_client
 from tests.feedserver import FeedServer
 
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'
@@ -317,6 +317,21 @@ def test_async_fetch_downloads_a_feed(feed_server: FeedServer) -> None:
     result = asyncio.run(afetch_feed(feed_server.url("/old")))
     assert (result.status, result.content, result.etag) == (200, RSS, '"v1"')
     assert result.permanent_url == feed_server.url("/feed.xml")
+
+
+def test_async_fetches_share_a_transport_and_keep_no_cookies(feed_server: FeedServer) -> None:
+    feed_server.route("/a.xml", RSS, headers={"Set-Cookie": "session=abc; Path=/"})
+    feed_server.route("/b.xml", RSS)
+
+    async def both() -> None:
+        async with make_async_transport(allow_private=True) as transport:
+            await afetch_feed(feed_server.url("/a.xml"), transport=transport)
+            await afetch_feed(feed_server.url("/b.xml"), transport=transport)
+
+    asyncio.run(both())
+    second = feed_server.requests[1].headers
+    assert "Cookie" not in second
+    assert second["User-Agent"].startswith("Airwaves/")
 
 
 def test_async_fetch_maps_304(feed_server: FeedServer) -> None:

@@ -13,7 +13,7 @@ from lxml import etree
 from airwaves.crawler import parse as parse_module
 from airwaves.crawler.errors import ParseError
 from airwaves.crawler.parse import detect_format, parse_feed
-from airwaves.crawler.types import ParsedFeed
+from airwaves.crawler.types import ParsedEpisode, ParsedFeed
 
 TESTDATA = Path(__file__).parent / "testdata"
 
@@ -921,3 +921,56 @@ def test_it_finds_at_least_the_episodes_and_enclosures_feedparser_finds(name: st
     }
     our_enclosures = {e.enclosure_url for e in ours.episodes if e.enclosure_url}
     assert their_enclosures <= our_enclosures
+
+
+# Item digests: what lets a refresh skip items whose XML did not change ------------------
+
+ITEMS = [
+    item("<title>One</title><guid>g1</guid><pubDate>Wed, 01 Apr 2026 09:00:00 GMT</pubDate>"),
+    item("<title>Two</title><guid>g2</guid><pubDate>Wed, 08 Apr 2026 09:00:00 GMT</pubDate>"),
+]
+ATOM_ENTRY = (
+    '<feed xmlns="http://www.w3.org/2005/Atom"><title>Show</title>'
+    "<entry><id>e1</id><title>One</title><updated>2026-04-01T09:00:00Z</updated></entry></feed>"
+)
+
+
+def digests(data: bytes, url: str = "https://example.com/feed.xml") -> list[str]:
+    return [e.fingerprint for e in parse_feed(data, url=url, known={}).episodes]
+
+
+def test_items_get_digests_only_when_asked() -> None:
+    assert [e.fingerprint for e in parse_feed(rss("".join(ITEMS))).episodes] == ["", ""]
+    one, two = digests(rss("".join(ITEMS)))
+    assert one and two and one != two
+    assert digests(rss("".join(ITEMS))) == [one, two]  # the same XML, the same digest
+    assert digests(ATOM_ENTRY.encode())[0]  # Atom entries too
+
+
+def test_any_change_to_an_item_or_its_base_url_changes_its_digest() -> None:
+    one, two = digests(rss("".join(ITEMS)))
+    edited = ITEMS[1].replace("Two", "Two (edited)")
+    changed = digests(rss(ITEMS[0] + edited))
+    assert changed[0] == one and changed[1] != two
+    # Relative links resolve against the feed's URL: a moved feed reads its items again.
+    assert digests(rss("".join(ITEMS)), url="https://example.org/feed.xml")[0] != one
+
+
+def test_a_new_item_rules_version_reads_every_item_again(monkeypatch) -> None:
+    from airwaves.crawler import parse_common
+
+    before = digests(rss("".join(ITEMS)))
+    monkeypatch.setattr(parse_common, "ITEM_RULES_VERSION", parse_common.ITEM_RULES_VERSION + 1)
+    assert set(digests(rss("".join(ITEMS)))).isdisjoint(before)
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_known_items_come_back_as_their_stubs_unread(fmt: str) -> None:
+    data = rss("".join(ITEMS)) if fmt == "rss" else ATOM_ENTRY.encode()
+    first = digests(data)[0]
+    stub = ParsedEpisode(guid="stored-key", fingerprint=first, unchanged=True)
+
+    feed = parse_feed(data, url="https://example.com/feed.xml", known={first: stub})
+
+    assert feed.episodes[0] is stub
+    assert all(not e.unchanged and e.title for e in feed.episodes[1:])

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from airwaves.crawler import process
-from airwaves.crawler.process import fingerprint, identity_key, process_feed
+from airwaves.crawler.process import identity_key, process_feed
 from airwaves.crawler.types import ParsedEpisode, ParsedFeed
 
 
@@ -12,27 +11,16 @@ def item(**fields) -> ParsedEpisode:
     return ParsedEpisode(**{**defaults, **fields})
 
 
-def test_items_parsed_as_before_are_passed_through_untouched():
-    old, new = item(), item(guid="g2", title="New")
-    known = {fingerprint(old): "g1"}
+def test_unchanged_stubs_pass_through_untouched():
+    stub = ParsedEpisode(guid="g1", fingerprint="d1", unchanged=True)
+    new = item(guid="g2", title="New", fingerprint="d2")
 
-    feed = process_feed(ParsedFeed(title="Show", episodes=[new, old]), known=known)
+    feed = process_feed(ParsedFeed(title="Show", episodes=[new, stub]))
 
     fresh, same = feed.episodes
     assert not fresh.unchanged and fresh.description_html == "<p>Notes</p>"
-    assert same.unchanged and same.guid == "g1" and same.title == ""
-
-
-def test_any_parsed_difference_changes_the_fingerprint():
-    assert fingerprint(item()) == fingerprint(item())
-    assert fingerprint(item()) != fingerprint(item(description_html="<p>Notes!</p>"))
-    assert fingerprint(item()) != fingerprint(item(published=datetime(2026, 1, 1, tzinfo=UTC)))
-
-
-def test_a_new_process_version_cleans_everything_again(monkeypatch):
-    before = fingerprint(item())
-    monkeypatch.setattr(process, "PROCESS_VERSION", process.PROCESS_VERSION + 1)
-    assert fingerprint(item()) != before
+    assert fresh.fingerprint == "d2"
+    assert same is stub
 
 
 def test_identity_falls_back_from_guid_to_enclosure_to_link_to_title_and_date():

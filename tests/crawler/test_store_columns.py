@@ -8,6 +8,7 @@ import pytest
 
 from airwaves.crawler.store import (
     FeedMeta,
+    insert_rows,
     lock_podcast,
     published_day,
     record_not_modified_many,
@@ -93,3 +94,29 @@ def test_stored_episodes_and_the_lock_read_what_the_orm_reads() -> None:
     assert lock_podcast(podcast.pk) == ("", True, Podcast.Source.FEED, podcast.feed_url)
     with pytest.raises(Podcast.DoesNotExist):
         lock_podcast(podcast.pk + 1000)
+
+
+def test_insert_rows_writes_what_the_orm_would() -> None:
+    podcast = make_podcast(1)
+    published = datetime(2026, 4, 15, 23, 30, tzinfo=UTC)
+    insert_rows(
+        [
+            Episode(
+                podcast=podcast,
+                guid="g-1",
+                slug="first",
+                title='It\'s "first"',
+                published_at=published,
+                duration=588,
+                explicit=False,
+            ),
+            Episode(podcast=podcast, guid="g-2", slug="second", title="Second"),
+        ]
+    )
+    first, second = Episode.objects.filter(podcast=podcast).order_by("guid")
+    assert (first.title, first.published_at, first.duration) == ('It\'s "first"', published, 588)
+    assert (first.explicit, second.explicit, second.published_at) == (False, None, None)
+    # Defaults and auto_now fields are filled in as by save().
+    assert first.created_at is not None and first.updated_at is not None
+    assert (second.summary, second.enclosure_length) == ("", None)
+    insert_rows([])  # nothing to do
