@@ -14,8 +14,9 @@ skipping that layer makes a conditional GET markedly cheaper.
 from __future__ import annotations
 
 import enum
-import importlib.util
 import time
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
@@ -49,17 +50,57 @@ PERMANENT_REDIRECT_STATUSES = frozenset({301, 308})
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 
 
-def _accept_encoding() -> str:
-    # httpx decodes br and zstd only when the optional packages are installed.
-    encodings = ["gzip", "deflate"]
-    if importlib.util.find_spec("brotli") or importlib.util.find_spec("brotlicffi"):
-        encodings.append("br")
-    if importlib.util.find_spec("zstandard"):
-        encodings.append("zstd")
-    return ", ".join(encodings)
+# Compressed bodies are inflated here, not by httpx, so that no step makes more than
+# INFLATE_STEP bytes: a few kilobytes of gzip can stand for gigabytes (a "zip bomb"), and
+# the size cap must stop one before it is in memory. Other encodings are not asked for.
+ACCEPT_ENCODING = "gzip, deflate"
+INFLATE_STEP = 256 * 1024
 
 
-ACCEPT_ENCODING = _accept_encoding()
+class _Inflater:
+    """One gzip or deflate layer of a body, inflated in steps of at most INFLATE_STEP."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        gzip = encoding in ("gzip", "x-gzip")
+        self.inflate = zlib.decompressobj(zlib.MAX_WBITS | 16 if gzip else zlib.MAX_WBITS)
+        self.started = False
+
+    def pieces(self, data: bytes) -> Iterator[bytes]:
+        while data:
+            try:
+                piece = self.inflate.decompress(data, INFLATE_STEP)
+            except zlib.error as exc:
+                if self.encoding == "deflate" and not self.started:
+                    # "deflate" is meant to be zlib-wrapped; many servers send it raw.
+                    self.inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+                    self.started = True
+                    continue
+                raise httpx.DecodingError(f"{self.encoding}: {exc}") from exc
+            self.started = True
+            data = self.inflate.unconsumed_tail
+            if piece:
+                yield piece
+
+
+def _inflaters(headers: httpx.Headers) -> list[_Inflater]:
+    """The layers to undo, outermost first. Unknown values ("binary", "UTF-8", seen in
+    the wild) are read as identity, as httpx and browsers do."""
+    encodings = [
+        value.strip().lower()
+        for value in headers.get("Content-Encoding", "").split(",")
+        if value.strip().lower() in ("gzip", "x-gzip", "deflate")
+    ]
+    return [_Inflater(encoding) for encoding in reversed(encodings)]
+
+
+def _decoded(inflaters: list[_Inflater], data: bytes) -> Iterator[bytes]:
+    if not inflaters:
+        yield data
+        return
+    first, rest = inflaters[0], inflaters[1:]
+    for piece in first.pieces(data):
+        yield from _decoded(rest, piece)
 
 
 @dataclass(slots=True)
@@ -96,6 +137,7 @@ class _Fetch:
     visited: set[str] = field(default_factory=set)
     chunks: list[bytes] = field(default_factory=list)
     size: int = 0
+    inflaters: list[_Inflater] = field(default_factory=list)
 
     def check(self) -> httpx.URL:
         """Refuses the current URL before connecting (the guarded client checks the rest);
@@ -135,13 +177,16 @@ class _Fetch:
             return _Next.FOLLOW
         _raise_for_status(response)
         self.check_size(_declared_length(response) or 0)
+        self.inflaters = _inflaters(response.headers)
         return _Next.READ
 
-    def receive(self, chunk: bytes) -> None:
-        self.size += len(chunk)
-        self.check_size(self.size)
+    def receive(self, raw: bytes) -> None:
+        """Takes a piece of the body as sent (compressed or not)."""
+        for chunk in _decoded(self.inflaters, raw):
+            self.size += len(chunk)
+            self.check_size(self.size)
+            self.chunks.append(chunk)
         self.check_time()
-        self.chunks.append(chunk)
 
     def time_left(self) -> float:
         return self.total_timeout - (time.monotonic() - self.started)
@@ -317,7 +362,7 @@ def _fetch(client: httpx.Client, fetch: _Fetch, headers: dict[str, str]) -> Fetc
             if fetch.answer(response) is _Next.FOLLOW:
                 continue
             if response.status_code != 304:
-                for chunk in response.iter_bytes():
+                for chunk in response.iter_raw():
                     fetch.receive(chunk)
             return fetch.result(response)
 
@@ -361,7 +406,7 @@ async def _afetch(
             if fetch.answer(response) is _Next.FOLLOW:
                 continue
             if response.status_code != 304:
-                async for chunk in response.aiter_bytes():
+                async for chunk in response.aiter_raw():
                     fetch.receive(chunk)
             return fetch.result(response)
         finally:

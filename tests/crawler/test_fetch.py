@@ -5,6 +5,7 @@ import gzip
 import ipaddress
 import socket
 import time
+import tracemalloc
 import zlib
 from collections.abc import Iterator
 from email.utils import formatdate
@@ -206,6 +207,47 @@ def test_a_gzip_bomb_is_stopped_at_the_size_cap(feed_server: FeedServer) -> None
 def test_a_gzipped_feed_is_decompressed(feed_server: FeedServer) -> None:
     feed_server.route("/feed.xml", gzip.compress(RSS), headers={"Content-Encoding": "gzip"})
     assert fetch_feed(feed_server.url("/feed.xml")).content == RSS
+
+
+@pytest.mark.parametrize("fetch", ["sync", "async"])
+def test_a_gzip_bomb_never_inflates_far_past_the_cap(feed_server: FeedServer, fetch: str) -> None:
+    feed_server.route("/bomb.xml", gzip_bomb(), headers={"Content-Encoding": "gzip"})
+    url = feed_server.url("/bomb.xml")
+    tracemalloc.start()
+    try:
+        with pytest.raises(TooLargeError):
+            if fetch == "sync":
+                fetch_feed(url, max_bytes=1024 * 1024)
+            else:
+                asyncio.run(afetch_feed(url, max_bytes=1024 * 1024))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # The cap, a step of inflating and the fetch's own buffers; one read of the bomb
+    # inflated at once would be tens of megabytes.
+    assert peak < 8 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding"),
+    [
+        (zlib.compress(RSS), "deflate"),  # as the standard says: zlib-wrapped
+        (zlib.compress(RSS)[2:-4], "deflate"),  # as many servers send it: raw
+        (gzip.compress(gzip.compress(RSS)), "gzip, gzip"),
+        (gzip.compress(RSS), "x-gzip"),
+        (RSS, "binary"),  # nonsense values are read as no encoding
+    ],
+)
+def test_encodings_are_undone(feed_server: FeedServer, body: bytes, encoding: str) -> None:
+    feed_server.route("/feed.xml", body, headers={"Content-Encoding": encoding})
+    assert fetch_feed(feed_server.url("/feed.xml")).content == RSS
+    assert asyncio.run(afetch_feed(feed_server.url("/feed.xml"))).content == RSS
+
+
+def test_a_corrupt_gzip_body_is_a_clear_error(feed_server: FeedServer) -> None:
+    feed_server.route("/feed.xml", b"not gzip at all", headers={"Content-Encoding": "gzip"})
+    with pytest.raises(FetchError, match="could not decode the response"):
+        fetch_feed(feed_server.url("/feed.xml"))
 
 
 def slow_drip(seconds_per_byte: float, count: int) -> Iterator[bytes]:
