@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import resource
@@ -176,13 +177,12 @@ def run_size(feeds: int, concurrency: int, processes: int) -> dict:
     farm.stdout.readline()
     try:
         urls = [feed_url(port, n) for n in range(feeds)]
-        Podcast.objects.bulk_create(
-            [
+        for start in range(0, feeds, 1000):  # a thousand model instances alive at a time
+            Podcast.objects.bulk_create(
                 Podcast(feed_url=u, slug=f"feed-{n}", host=u.split("/")[2].split(":")[0])
-                for n, u in enumerate(urls)
-            ],
-            batch_size=1000,
-        )
+                for n, u in enumerate(urls[start : start + 1000], start)
+            )
+        gc.collect()
         results: dict = {"feeds": feeds, "start_rss_mb": rss_mb("VmRSS")}
         reset_peak_rss()
 
