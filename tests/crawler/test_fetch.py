@@ -244,6 +244,15 @@ def test_encodings_are_undone(feed_server: FeedServer, body: bytes, encoding: st
     assert asyncio.run(afetch_feed(feed_server.url("/feed.xml"))).content == RSS
 
 
+def test_encodings_not_asked_for_are_never_inflated(feed_server: FeedServer) -> None:
+    # Only gzip and deflate are requested; a brotli (or any other) body is taken as it
+    # came, so a brotli bomb is just its own few bytes, and the size cap counts them.
+    feed_server.route("/br.xml", b"\x1b" * (2 * 1024 * 1024), headers={"Content-Encoding": "br"})
+    with pytest.raises(TooLargeError):
+        fetch_feed(feed_server.url("/br.xml"), max_bytes=1024 * 1024)
+    assert feed_server.requests[0].headers["Accept-Encoding"] == "gzip, deflate"
+
+
 def test_a_corrupt_gzip_body_is_a_clear_error(feed_server: FeedServer) -> None:
     feed_server.route("/feed.xml", b"not gzip at all", headers={"Content-Encoding": "gzip"})
     with pytest.raises(FetchError, match="could not decode the response"):
