@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from airwaves.listeners.models import EpisodeAction, Favourite, Follow, LoginFailure
+from airwaves.listeners.models import Attempt, EpisodeAction, Favourite, Follow, LoginFailure
 
 
 @admin.register(Favourite)
@@ -26,4 +26,11 @@ class EpisodeActionAdmin(admin.ModelAdmin):
 class LoginFailureAdmin(admin.ModelAdmin):
     list_display = ["scope", "key", "at"]
     list_filter = ["scope"]
+    search_fields = ["key"]
+
+
+@admin.register(Attempt)
+class AttemptAdmin(admin.ModelAdmin):
+    list_display = ["action", "key", "at"]
+    list_filter = ["action"]
     search_fields = ["key"]

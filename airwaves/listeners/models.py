@@ -134,3 +134,28 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class Attempt(models.Model):
+    """A use of an action limited per client address or e-mail address: creating an
+    account, asking for a password-reset e-mail. Counted like LoginFailure (rows in the
+    database, so the limit holds across server processes; rows older than the window
+    are deleted when a new one is recorded)."""
+
+    class Action(models.TextChoices):
+        SIGNUP = "signup", "Account created from an address"
+        RESET_ADDRESS = "reset", "Password reset asked from an address"
+        RESET_EMAIL = "reset-mail", "Password reset sent to an e-mail address"
+
+    action = models.CharField(max_length=10, choices=Action.choices)
+    key = models.CharField(max_length=255)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["action", "key", "at"], name="attempt_lookup"),
+            models.Index(fields=["at"], name="attempt_age"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.key} at {self.at:%Y-%m-%d %H:%M:%S}"

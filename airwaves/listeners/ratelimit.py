@@ -1,4 +1,5 @@
-"""Log-in rate limiting: failed attempts counted per username and per client address.
+"""Rate limits for accounts: failed log-ins per username and per client address, and
+accounts created and password-reset e-mails asked for (`limit` / `record`, at the end).
 
 Failures are rows in the database (`LoginFailure`), not entries in a per-process
 cache, because production may run several server processes: each must see the
@@ -26,7 +27,7 @@ from django.conf import settings
 from django.db.models import Min
 from django.utils import timezone
 
-from airwaves.listeners.models import LoginFailure
+from airwaves.listeners.models import Attempt, LoginFailure
 
 Scope = LoginFailure.Scope
 
@@ -88,3 +89,64 @@ def record_failure(username: str, address: str) -> None:
 
 def record_success(username: str) -> None:
     LoginFailure.objects.filter(scope=Scope.USERNAME, key=username.strip().lower()).delete()
+
+
+# Sign-ups and password resets ----------------------------------------------------------
+#
+# Counted on success (an account made, a reset e-mail asked for) per client address, and
+# per e-mail address for resets, so that nobody fills the directory with accounts from one
+# machine or floods somebody's inbox with reset links. The same race as above applies.
+
+Action = Attempt.Action
+
+_WAIT_MESSAGES = {
+    Action.SIGNUP: "Too many accounts were created from your network recently. "
+    "Please wait {wait} before creating another.",
+    Action.RESET_ADDRESS: "Too many password-reset e-mails were asked for recently. "
+    "Please wait {wait} before asking again.",
+    Action.RESET_EMAIL: "Too many password-reset e-mails were asked for recently. "
+    "Please wait {wait} before asking again.",
+}
+_LIMITS = {
+    Action.SIGNUP: "SIGNUPS_PER_ADDRESS",
+    Action.RESET_ADDRESS: "PASSWORD_RESETS_PER_ADDRESS",
+    Action.RESET_EMAIL: "PASSWORD_RESETS_PER_EMAIL",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    action: str
+    retry_after: int  # seconds
+
+    @property
+    def message(self) -> str:
+        minutes = max(1, math.ceil(self.retry_after / 60))
+        return _WAIT_MESSAGES[self.action].format(
+            wait=f"{minutes} minute{'s' if minutes != 1 else ''}"
+        )
+
+
+def _normal(key: str) -> str:
+    return key.strip().lower()[:255]
+
+
+def limit(*uses: tuple[str, str]) -> Wait | None:
+    """A Wait for the first (action, key) already used as often as its setting allows
+    within ACCOUNT_LIMIT_WINDOW, else None."""
+    window = timedelta(seconds=settings.ACCOUNT_LIMIT_WINDOW)
+    now = timezone.now()
+    for action, key in uses:
+        done = Attempt.objects.filter(action=action, key=_normal(key), at__gt=now - window)
+        if done.count() >= getattr(settings, _LIMITS[action]):
+            oldest = done.aggregate(oldest=Min("at"))["oldest"]
+            return Wait(action, max(1, int((oldest + window - now).total_seconds())))
+    return None
+
+
+def record(*uses: tuple[str, str]) -> None:
+    now = timezone.now()
+    Attempt.objects.bulk_create(
+        [Attempt(action=action, key=_normal(key), at=now) for action, key in uses]
+    )
+    Attempt.objects.filter(at__lte=now - timedelta(seconds=settings.ACCOUNT_LIMIT_WINDOW)).delete()

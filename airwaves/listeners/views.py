@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from airwaves.listeners import favourites as hearts
-from airwaves.listeners import playback
+from airwaves.listeners import playback, ratelimit
 from airwaves.listeners.follows import export_follows, import_follows, toggle_follow
 from airwaves.listeners.forms import EmailForm, OpmlUploadForm, SignupForm
 from airwaves.listeners.models import Follow
@@ -197,8 +197,16 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect("home")
     form = SignupForm(request.POST or None)
+    use = (ratelimit.Action.SIGNUP, ratelimit.client_address(request))
+    wait = ratelimit.limit(use) if request.method == "POST" else None
+    if wait:
+        form.is_valid()  # keeps what was typed, with its own errors
+        form.add_error(None, wait.message)
+        context = {"form": form, "next": safe_next(request, "")}
+        return render(request, "accounts/signup.html", context, status=429)
     if request.method == "POST" and form.is_valid():
         user = form.save()
+        ratelimit.record(use)
         # Logging in moves the guest's favourites and positions into the new account.
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.get_username()}! Your account is ready.")
@@ -223,6 +231,19 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/password_reset_subject.txt"
 
     def form_valid(self, form):
+        # Counted whether or not an account has this e-mail address, so the answer
+        # never tells which addresses are registered.
+        uses = (
+            (ratelimit.Action.RESET_ADDRESS, ratelimit.client_address(self.request)),
+            (ratelimit.Action.RESET_EMAIL, form.cleaned_data["email"]),
+        )
+        wait = ratelimit.limit(*uses)
+        if wait:
+            form.add_error(None, wait.message)
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        ratelimit.record(*uses)
         # Links in the e-mail use the public address when one is configured.
         self.extra_email_context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME}
         return super().form_valid(form)
