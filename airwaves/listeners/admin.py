@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from airwaves.listeners.models import Attempt, EpisodeAction, Favourite, Follow, LoginFailure
+from airwaves.listeners.models import Attempt, EpisodeAction, Favourite, Follow
 
 
 @admin.register(Favourite)
@@ -20,13 +20,6 @@ class EpisodeActionAdmin(admin.ModelAdmin):
     list_display = ["user", "action", "episode", "device", "position", "total", "timestamp"]
     list_filter = ["action"]
     raw_id_fields = ["user", "episode"]
-
-
-@admin.register(LoginFailure)
-class LoginFailureAdmin(admin.ModelAdmin):
-    list_display = ["scope", "key", "at"]
-    list_filter = ["scope"]
-    search_fields = ["key"]
 
 
 @admin.register(Attempt)

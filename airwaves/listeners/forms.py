@@ -27,17 +27,17 @@ class RateLimitedAuthenticationForm(AuthenticationForm):
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
-        address = ratelimit.client_address(self.request)
-        refusal = ratelimit.check(username, address)
+        uses = ratelimit.login_uses(username, ratelimit.client_address(self.request))
+        refusal = ratelimit.limit(*uses)
         if refusal:
             raise forms.ValidationError(refusal.message, code="rate_limited")
         try:
             cleaned = super().clean()
         except forms.ValidationError:
             if username and self.cleaned_data.get("password"):
-                ratelimit.record_failure(username, address)
+                ratelimit.record(*uses)
             raise
-        ratelimit.record_success(username)
+        ratelimit.forget(ratelimit.Action.LOGIN_USERNAME, username)
         return cleaned
 
 

@@ -110,39 +110,20 @@ def is_finished(position: int | None, total: int | None) -> bool:
     return position >= total - FINISHED_MARGIN and position >= total * FINISHED_FRACTION
 
 
-class LoginFailure(models.Model):
-    """A failed log-in, counted against the username and the client address tried.
+class Attempt(models.Model):
+    """One use of a rate-limited action (listeners/ratelimit.py): a failed log-in,
+    counted against the username and the client address tried; an account created from
+    a client address; a password-reset e-mail asked for from an address and to an e-mail
+    address.
 
-    Kept in the database, not in a per-process cache, so the limit holds however
-    many server processes share it. Rows older than the window are deleted when a
-    new failure is recorded.
+    Kept in the database, not in a per-process cache, so the limits hold however many
+    server processes share it. Rows older than their window are deleted when a new one
+    is recorded.
     """
 
-    class Scope(models.TextChoices):
-        USERNAME = "username", "Username"
-        ADDRESS = "address", "Client address"
-
-    scope = models.CharField(max_length=10, choices=Scope.choices)
-    key = models.CharField(max_length=255)
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["scope", "key", "at"], name="login_failure_lookup"),
-            models.Index(fields=["at"], name="login_failure_age"),  # deleting expired rows
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.scope} {self.key} at {self.at:%Y-%m-%d %H:%M:%S}"
-
-
-class Attempt(models.Model):
-    """A use of an action limited per client address or e-mail address: creating an
-    account, asking for a password-reset e-mail. Counted like LoginFailure (rows in the
-    database, so the limit holds across server processes; rows older than the window
-    are deleted when a new one is recorded)."""
-
     class Action(models.TextChoices):
+        LOGIN_USERNAME = "username", "Failed log-in for a username"
+        LOGIN_ADDRESS = "address", "Failed log-in from an address"
         SIGNUP = "signup", "Account created from an address"
         RESET_ADDRESS = "reset", "Password reset asked from an address"
         RESET_EMAIL = "reset-mail", "Password reset sent to an e-mail address"
@@ -154,7 +135,7 @@ class Attempt(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["action", "key", "at"], name="attempt_lookup"),
-            models.Index(fields=["at"], name="attempt_age"),
+            models.Index(fields=["at"], name="attempt_age"),  # deleting expired rows
         ]
 
     def __str__(self) -> str:

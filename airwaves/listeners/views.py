@@ -198,10 +198,10 @@ def signup(request):
         return redirect("home")
     form = SignupForm(request.POST or None)
     use = (ratelimit.Action.SIGNUP, ratelimit.client_address(request))
-    wait = ratelimit.limit(use) if request.method == "POST" else None
-    if wait:
+    refusal = ratelimit.limit(use) if request.method == "POST" else None
+    if refusal:
         form.is_valid()  # keeps what was typed, with its own errors
-        form.add_error(None, wait.message)
+        form.add_error(None, refusal.message)
         context = {"form": form, "next": safe_next(request, "")}
         return render(request, "accounts/signup.html", context, status=429)
     if request.method == "POST" and form.is_valid():
@@ -237,9 +237,9 @@ class PasswordResetView(auth_views.PasswordResetView):
             (ratelimit.Action.RESET_ADDRESS, ratelimit.client_address(self.request)),
             (ratelimit.Action.RESET_EMAIL, form.cleaned_data["email"]),
         )
-        wait = ratelimit.limit(*uses)
-        if wait:
-            form.add_error(None, wait.message)
+        refusal = ratelimit.limit(*uses)
+        if refusal:
+            form.add_error(None, refusal.message)
             response = self.form_invalid(form)
             response.status_code = 429
             return response

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 from lxml import html
 
-from airwaves.listeners.models import LoginFailure
+from airwaves.listeners.models import Attempt
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +32,7 @@ def message(response) -> str:
 def test_it_refuses_even_the_right_password_after_too_many_failures(client, alice):
     for _ in range(3):
         log_in(client, "alice", "wrong")
-    assert LoginFailure.objects.filter(scope="username", key="alice").count() == 3
+    assert Attempt.objects.filter(action="username", key="alice").count() == 3
 
     response = log_in(client, "alice", "password")
 
@@ -80,14 +80,12 @@ def test_the_limit_is_shared_by_every_server_process(alice):
 
 def test_failures_older_than_the_window_do_not_count(client, alice):
     old = timezone.now() - timedelta(seconds=901)
-    LoginFailure.objects.bulk_create(
-        [LoginFailure(scope="username", key="alice", at=old) for _ in range(3)]
-    )
+    Attempt.objects.bulk_create([Attempt(action="username", key="alice", at=old) for _ in range(3)])
 
     assert log_in(client, "alice", "password").status_code == 302
     # Recording a new failure deletes the expired ones.
     log_in(Client(), "alice", "wrong")
-    assert LoginFailure.objects.filter(at__lte=old).count() == 0
+    assert Attempt.objects.filter(at__lte=old).count() == 0
 
 
 def test_a_successful_log_in_forgets_the_usernames_failures(client, alice):
@@ -95,14 +93,14 @@ def test_a_successful_log_in_forgets_the_usernames_failures(client, alice):
     log_in(client, "alice", "wrong")
     assert log_in(client, "alice", "password").status_code == 302
 
-    assert not LoginFailure.objects.filter(scope="username").exists()
+    assert not Attempt.objects.filter(action="username").exists()
     # The address's failures stay: one right password must not reset a guessing run.
-    assert LoginFailure.objects.filter(scope="address").count() == 2
+    assert Attempt.objects.filter(action="address").count() == 2
 
 
 def test_the_message_says_how_long_to_wait(client, alice):
     earlier = timezone.now() - timedelta(seconds=600)
-    LoginFailure.objects.bulk_create(
-        [LoginFailure(scope="username", key="alice", at=earlier) for _ in range(3)]
+    Attempt.objects.bulk_create(
+        [Attempt(action="username", key="alice", at=earlier) for _ in range(3)]
     )
     assert "paused for 5 minutes" in message(log_in(client, "alice", "password"))
