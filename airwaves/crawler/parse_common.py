@@ -336,15 +336,16 @@ def set_enclosure(
 
 # Items ---------------------------------------------------------------------------------
 
-# Part of every item digest: raising it makes the next refresh of every feed read, clean
-# and store all its items again (after a change to how items are parsed or cleaned).
-ITEM_RULES_VERSION = 2
+# Part of every item digest and channel fingerprint: raising it makes the next refresh of
+# every feed read, clean and store the show and all its items again (after a change to
+# how feeds are parsed or cleaned).
+RULES_VERSION = 2
 
 
 def item_digest(element: etree._Element, base: str) -> str:
     """A digest of an item's XML as published, and of the URL its relative links resolve
     against: equal digests mean the item reads exactly as before."""
-    head = f"{ITEM_RULES_VERSION}\n{base}\n".encode("utf-8", "surrogatepass")
+    head = f"{RULES_VERSION}\n{base}\n".encode("utf-8", "surrogatepass")
     body = etree.tostring(element, with_tail=False)
     return hashlib.blake2b(head + body, digest_size=16).hexdigest()
 

@@ -7,7 +7,7 @@ import hashlib
 import re
 from dataclasses import fields, replace
 
-from airwaves.crawler.parse_common import ITEM_RULES_VERSION
+from airwaves.crawler.parse_common import RULES_VERSION
 from airwaves.crawler.types import ParsedEpisode, ParsedFeed
 from airwaves.lib.sanitize import html_to_text, sanitize_html
 
@@ -76,7 +76,7 @@ _CHANNEL_FIELDS = tuple(f.name for f in fields(ParsedFeed) if f.name != "episode
 
 def channel_fingerprint(feed: ParsedFeed) -> str:
     """A digest of everything parsed from the channel, items aside."""
-    values = (ITEM_RULES_VERSION, *(getattr(feed, name) for name in _CHANNEL_FIELDS))
+    values = (RULES_VERSION, *(getattr(feed, name) for name in _CHANNEL_FIELDS))
     raw = repr(values).encode("utf-8", "surrogatepass")
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 

@@ -960,7 +960,7 @@ def test_a_new_item_rules_version_reads_every_item_again(monkeypatch) -> None:
     from airwaves.crawler import parse_common
 
     before = digests(rss("".join(ITEMS)))
-    monkeypatch.setattr(parse_common, "ITEM_RULES_VERSION", parse_common.ITEM_RULES_VERSION + 1)
+    monkeypatch.setattr(parse_common, "RULES_VERSION", parse_common.RULES_VERSION + 1)
     assert set(digests(rss("".join(ITEMS)))).isdisjoint(before)
 
 
