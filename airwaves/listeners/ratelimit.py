@@ -92,8 +92,8 @@ def limit(*uses: Use) -> Refusal | None:
         done = Attempt.objects.filter(action=action, key=_key(key), at__gt=now - window)
         if done.count() >= getattr(settings, _SETTINGS[action][0]):
             # Allowed again once enough of the counted uses have aged out; the earliest
-            # one leaving is a fair, simple estimate.
-            oldest = done.aggregate(oldest=Min("at"))["oldest"]
+            # one leaving is a fair, simple estimate. (A limit of 0 allows none at all.)
+            oldest = done.aggregate(oldest=Min("at"))["oldest"] or now
             return Refusal(action, max(1, int((oldest + window - now).total_seconds())))
     return None
 

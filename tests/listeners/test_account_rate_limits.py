@@ -89,3 +89,11 @@ def test_reset_requests_from_one_address_are_limited_whatever_the_email(client, 
     response = reset(client, "alice@example.org")
     assert response.status_code == 429
     assert mail.outbox == []
+
+
+def test_a_limit_of_zero_refuses_every_sign_up(db, settings):
+    settings.SIGNUPS_PER_ADDRESS = 0
+    response = sign_up("one")
+    assert response.status_code == 429
+    assert "wait 60 minutes" in message(response)
+    assert not User.objects.exists()
