@@ -92,6 +92,16 @@ def answer(body: bytes, status: str = "200 OK", headers: bytes = b"") -> Script:
     return script
 
 
+def say_and_close(data: bytes) -> Script:
+    """A server that answers every request with `data`, then closes the connection."""
+
+    def script(connection: socket.socket, head: bytes, n: int) -> bool:
+        connection.sendall(data)
+        return False
+
+    return script
+
+
 def run(coroutine_function: Callable[[httpx.AsyncClient], object], **options) -> object:
     async def main():
         async with make_async_client(allow_private=True, **options) as client:
@@ -175,21 +185,14 @@ def test_a_body_that_ends_with_the_connection_is_read_whole(serve) -> None:
 
 
 def test_a_body_cut_short_is_an_error(serve) -> None:
-    def script(connection: socket.socket, head: bytes, n: int) -> bool:
-        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this")
-        return False
-
-    server = serve(script)
+    server = serve(say_and_close(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this"))
     with pytest.raises(httpx.RemoteProtocolError, match="before the body was complete"):
         run(lambda client: client.get(server.url()))
 
 
 def test_an_idle_connection_the_server_dropped_is_replaced_once(serve) -> None:
-    def script(connection: socket.socket, head: bytes, n: int) -> bool:
-        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-        return False  # closes without saying so (no "Connection: close")
-
-    server = serve(script)
+    # The server closes without saying so (no "Connection: close").
+    server = serve(say_and_close(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
 
     async def twice(client: httpx.AsyncClient) -> list[str]:
         first = (await client.get(server.url())).text
@@ -234,11 +237,7 @@ def test_head_answers_have_no_body(serve) -> None:
 
 
 def test_the_reason_phrase_and_version_are_kept(serve) -> None:
-    def script(connection: socket.socket, head: bytes, n: int) -> bool:
-        connection.sendall(b"HTTP/1.0 404 File Not Found\r\nContent-Length: 0\r\n\r\n")
-        return False
-
-    server = serve(script)
+    server = serve(say_and_close(b"HTTP/1.0 404 File Not Found\r\nContent-Length: 0\r\n\r\n"))
     response = run(lambda client: client.get(server.url()))
     assert (response.status_code, response.reason_phrase, response.http_version) == (
         404,
@@ -260,11 +259,7 @@ def test_a_huge_response_head_is_refused(serve) -> None:
 
 
 def test_garbage_instead_of_http_is_an_error(serve) -> None:
-    def script(connection: socket.socket, head: bytes, n: int) -> bool:
-        connection.sendall(b"SSH-2.0-OpenSSH_9.2\r\n\r\n")
-        return False
-
-    server = serve(script)
+    server = serve(say_and_close(b"SSH-2.0-OpenSSH_9.2\r\n\r\n"))
     with pytest.raises(httpx.RemoteProtocolError, match="malformed HTTP response"):
         run(lambda client: client.get(server.url()))
 
