@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db.models import Min
 from django.utils import timezone
 
+from airwaves.lib.clients import request_client_address
 from airwaves.listeners.models import Attempt
 
 Action = Attempt.Action
@@ -70,9 +71,9 @@ class Refusal:
 
 
 def client_address(request) -> str:
-    # uvicorn already puts the real client address here when it trusts the proxy
-    # in front of it (its --forwarded-allow-ips); X-Forwarded-For itself is not trusted.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    # The one answer for the whole site: behind AIRWAVES_TRUSTED_PROXIES, the address
+    # they forwarded; otherwise the connecting address.
+    return request_client_address(request)
 
 
 def _window(action: str) -> timedelta:

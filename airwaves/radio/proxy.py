@@ -33,9 +33,9 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
+from airwaves.lib.clients import request_client_address
 from airwaves.radio import hub, tallies
 from airwaves.radio.asyncdb import run_db
-from airwaves.radio.clients import request_client_address
 from airwaves.radio.models import Station
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from airwaves.radio.clients import client_key
+from airwaves.lib.clients import client_key
 from airwaves.radio.models import Station, StationClick, StationVote
 
 

@@ -19,12 +19,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from airwaves.lib.clients import request_client_address
 from airwaves.listeners import guest
 from airwaves.podcasts.structured import breadcrumbs
 from airwaves.podcasts.views import absolute_url_maker
 from airwaves.radio import exporters, hub, structured, tallies
 from airwaves.radio.asyncdb import run_db
-from airwaves.radio.clients import request_client_address
 from airwaves.radio.languages import language_name
 from airwaves.radio.models import Station, StationFacet, StationFavourite
 

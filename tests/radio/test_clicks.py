@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from airwaves.radio.clients import client_address, client_key
+from airwaves.lib.clients import client_address, client_key
 from airwaves.radio.models import StationClick, StationVote
 from airwaves.radio.tallies import record_click, record_vote
 from tests.radio.fixtures import make_station
