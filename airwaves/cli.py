@@ -23,28 +23,9 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
+from airwaves.clibase import CommandError, ensure_database, setup_django
 from airwaves.listeners import cli as listeners_cli
 from airwaves.radio import cli as radio_cli
-
-
-class CommandError(Exception):
-    """A failure the user can act on; printed as one line."""
-
-
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "airwaves.settings")
-    import django
-
-    django.setup()
-
-
-def ensure_database() -> None:
-    """Creates or upgrades the database, so a fresh checkout needs no set-up step."""
-    from django.conf import settings
-    from django.core.management import call_command
-
-    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
-    call_command("migrate", interactive=False, verbosity=0)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

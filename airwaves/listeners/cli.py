@@ -32,7 +32,7 @@ def register(sub) -> None:
 def _user(username: str):
     from django.contrib.auth import get_user_model
 
-    from airwaves.cli import CommandError
+    from airwaves.clibase import CommandError
 
     model = get_user_model()
     try:
@@ -62,7 +62,7 @@ class ProgressBar:
 
 
 def cmd_import_opml(args: argparse.Namespace) -> int:
-    from airwaves.cli import CommandError, ensure_database, setup_django
+    from airwaves.clibase import CommandError, ensure_database, setup_django
 
     if args.file == "-":
         data = sys.stdin.buffer.read()
@@ -97,7 +97,7 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
 
 
 def cmd_export_opml(args: argparse.Namespace) -> int:
-    from airwaves.cli import ensure_database, setup_django
+    from airwaves.clibase import ensure_database, setup_django
 
     setup_django()
     ensure_database()

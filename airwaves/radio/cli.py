@@ -81,14 +81,14 @@ class ProgressBar:
 
 
 def _setup():
-    from airwaves.cli import ensure_database, setup_django
+    from airwaves.clibase import ensure_database, setup_django
 
     setup_django()
     ensure_database()
 
 
 def cmd_import_stations(args: argparse.Namespace) -> int:
-    from airwaves.cli import CommandError
+    from airwaves.clibase import CommandError
 
     if args.example:
         path = str(EXAMPLE_STATIONS)
@@ -135,7 +135,7 @@ def cmd_export_stations(args: argparse.Namespace) -> int:
 
 
 def cmd_check_stations(args: argparse.Namespace) -> int:
-    from airwaves.cli import CommandError
+    from airwaves.clibase import CommandError
 
     _setup()
     from django.db.models import Q
