@@ -1,4 +1,5 @@
-"""A lean HTTP/1.1 transport for httpx's async client, with the SSRF guard at connect time.
+"""A lean HTTP/1.1 transport for httpx, with the SSRF guard at connect time: the one wire
+under every outbound request (lib/net.py makes clients on it, sync and async).
 
 httpx's default transport (httpcore + h11 + anyio) costs about a millisecond of CPU per
 request, and its connection pool scans every pooled connection on each request. A crawler
@@ -12,7 +13,7 @@ What it does:
 - connects only to addresses the AddressGuard allows, after resolving the host itself,
   and connects to the checked IP (no second lookup an attacker could answer differently);
   TLS uses the host name for SNI and certificate checks;
-- honours httpx's connect/read/write timeouts and airwaves.lib.net.io_deadline;
+- honours httpx's connect/read/write timeouts and airwaves.lib.guard.io_deadline;
 - keeps idle connections per origin (a few per origin, a bounded total, an expiry) and
   retries a request once on a fresh connection when a reused one turns out to be closed
   before any byte of the answer arrived;
@@ -21,21 +22,27 @@ What it does:
 - reads SHOUTcast v1 answers ("ICY 200 OK") as HTTP/1.0.
 
 HTTP/2, proxies and Unix sockets are not supported (nothing here needs them).
+
+Sync callers (`airwaves add`, `refresh_feed` in a Celery worker) get HTTP1Transport, the
+same transport driven from one event loop in a background thread (see _LoopThread).
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import os
 import ssl
+import threading
 import time
 import typing
+import weakref
+from dataclasses import dataclass, field
 
-import httpcore
 import httptools
 import httpx
 
-from airwaves.lib.net import AddressGuard, deadline_left, parse_ip_host
+from airwaves.lib.guard import AddressGuard, UnresolvableHostError, deadline_left, parse_ip_host
 
 MAX_HEAD_BYTES = 64 * 1024
 MAX_HEADERS = 200
@@ -45,6 +52,7 @@ IDLE_TOTAL = 512
 KEEPALIVE_EXPIRY = 15.0
 
 Origin = tuple[str, str, int]  # scheme, host, port
+T = typing.TypeVar("T")
 
 
 class _Closed(Exception):
@@ -338,11 +346,19 @@ class _Body(httpx.AsyncByteStream):
 
 
 class AsyncHTTP1Transport(httpx.AsyncBaseTransport):
-    """An httpx async transport speaking HTTP/1.1 to guard-approved addresses only."""
+    """An httpx async transport speaking HTTP/1.1 to guard-approved addresses only.
 
-    def __init__(self, guard: AddressGuard, ssl_context: ssl.SSLContext) -> None:
+    `resolve_in_loop` looks host names up without leaving the event loop's thread: for a
+    loop that only ever runs one request of a blocked sync caller (HTTP1Transport), where
+    a thread pool for lookups would cost more than it saves.
+    """
+
+    def __init__(
+        self, guard: AddressGuard, ssl_context: ssl.SSLContext, *, resolve_in_loop: bool = False
+    ) -> None:
         self.guard = guard
         self.ssl_context = ssl_context
+        self.resolve_in_loop = resolve_in_loop
         self._idle: collections.OrderedDict[Origin, list[Connection]] = collections.OrderedDict()
         self._idle_count = 0
         self._closed = False
@@ -389,12 +405,12 @@ class AsyncHTTP1Transport(httpx.AsyncBaseTransport):
         scheme, host, port = origin
         loop = asyncio.get_running_loop()
         try:
-            if parse_ip_host(host) is not None:  # nothing to look up
+            if self.resolve_in_loop or parse_ip_host(host) is not None:  # no need for a thread
                 resolved = self.guard.resolve(host, port)
             else:
                 resolved = await asyncio.to_thread(self.guard.resolve, host, port)
             addresses = self.guard.filter(host, resolved)
-        except httpcore.ConnectError as exc:  # the guard's "could not resolve"
+        except UnresolvableHostError as exc:
             raise httpx.ConnectError(str(exc), request=request) from exc
         tls = self.ssl_context if scheme == "https" else None
         last_error: Exception | None = None
@@ -463,3 +479,198 @@ class AsyncHTTP1Transport(httpx.AsyncBaseTransport):
                 conn.close()
         self._idle.clear()
         self._idle_count = 0
+
+
+# -- the sync face ---------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Wire:
+    """An event loop, and the async transport whose connections live on it."""
+
+    transport: AsyncHTTP1Transport
+    # A thread's own loop (kept open by this reference after the thread ends, until the
+    # transport is closed), or None for the shared background loop (_BACKGROUND).
+    own: _OwnLoop | None
+    pid: int = field(default_factory=os.getpid)
+
+    def run(self, coroutine: typing.Coroutine[typing.Any, typing.Any, T]) -> T:
+        if self.own is None:
+            return _BACKGROUND.run(coroutine)
+        return self.own.loop.run_until_complete(coroutine)
+
+
+class HTTP1Transport(httpx.BaseTransport):
+    """AsyncHTTP1Transport for httpx.Client: the same wire, guard and deadlines.
+
+    1. Each thread using the transport gets its own async transport on that thread's
+       event loop (a `_Wire`; one loop per thread, shared by the transports it uses). The
+       calling thread runs the loop itself for each step (send the request and read the
+       head, read a piece of the body, close), so a sync request costs no hop between
+       threads. Idle connections are kept per thread.
+    2. The steps run with run_until_complete, which runs them in a copy of the caller's
+       context variables: an io_deadline around a sync call bounds its socket I/O.
+    3. A thread that is already running an event loop (sync code called from async code)
+       cannot run a second one: its requests go to one loop in a background thread
+       shared by the process (_BackgroundLoop), and the caller blocks on them there.
+    4. After a fork, loops and wires made in the parent are left alone (their epoll and
+       sockets are shared with the parent; closing them would unregister the parent's):
+       the child makes its own.
+    5. close() closes every wire made in this process; a client must not be closed while
+       another thread is in the middle of a request on it.
+    """
+
+    def __init__(self, guard: AddressGuard, ssl_context: ssl.SSLContext) -> None:
+        self.guard = guard
+        self.ssl_context = ssl_context
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._wires: list[_Wire] = []
+        self._background: _Wire | None = None
+        self._inherited: list[_Wire] = []
+
+    def _wire(self) -> _Wire:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            with self._lock:
+                if self._background is None or self._background.pid != os.getpid():
+                    transport = AsyncHTTP1Transport(self.guard, self.ssl_context)
+                    self._background = _Wire(transport, None)
+                return self._background
+        wire: _Wire | None = getattr(self._local, "wire", None)
+        if wire is None or wire.pid != os.getpid():
+            transport = AsyncHTTP1Transport(self.guard, self.ssl_context, resolve_in_loop=True)
+            wire = _Wire(transport, _thread_loop())
+            self._local.wire = wire
+            with self._lock:
+                self._wires.append(wire)
+        return wire
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        wire = self._wire()
+        request.read()  # a streamed sync body is read here, where it can be
+        response = wire.run(wire.transport.handle_async_request(request))
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=_SyncBody(wire, response.stream),
+            extensions=response.extensions,
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            wires, self._wires = self._wires, []
+            background, self._background = self._background, None
+        pid = os.getpid()
+        for wire in wires:
+            if wire.pid != pid:
+                self._inherited.append(wire)
+            elif wire.own is not None and not wire.own.loop.is_running():
+                wire.run(wire.transport.aclose())
+        if background is not None and background.pid == pid:
+            background.run(background.transport.aclose())
+
+
+class _OwnLoop:
+    """The event loop of one thread's sync requests, closed once nothing uses it (the
+    thread has ended and its transports are closed), or at exit."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.pid = os.getpid()
+        # A finalizer rather than __del__: it holds the loop, so when this object dies in
+        # a garbage cycle the loop's sockets are still open for close() to unregister.
+        weakref.finalize(self, _close_loop, self.loop, self.pid)
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop, pid: int) -> None:
+    if pid == os.getpid() and not loop.is_running() and not loop.is_closed():
+        loop.close()
+
+
+_own_loops = threading.local()
+_inherited_loops: list[_OwnLoop] = []
+
+
+def _thread_loop() -> _OwnLoop:
+    """This thread's loop for sync requests: made once per thread, shared by every
+    HTTP1Transport it uses (a loop costs a socket pair and an epoll instance)."""
+    own: _OwnLoop | None = getattr(_own_loops, "own", None)
+    if own is None or own.pid != os.getpid():
+        if own is not None:
+            _inherited_loops.append(own)  # the parent's: never closed here (step 4)
+        own = _own_loops.own = _OwnLoop()
+    return own
+
+
+async def _next_chunk(chunks: typing.AsyncIterator[bytes]) -> bytes | None:
+    try:
+        return await anext(chunks)
+    except StopAsyncIteration:
+        return None
+
+
+class _SyncBody(httpx.SyncByteStream):
+    def __init__(self, wire: _Wire, body: httpx.AsyncByteStream) -> None:
+        self._wire = wire
+        self._body = body
+
+    def __iter__(self) -> typing.Iterator[bytes]:
+        chunks = aiter(self._body)
+        try:
+            while (chunk := self._wire.run(_next_chunk(chunks))) is not None:
+                yield chunk
+        finally:
+            # An async generator left unfinished would be finalised on its loop later.
+            self._wire.run(chunks.aclose())  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        self._wire.run(self._body.aclose())
+
+
+class _BackgroundLoop:
+    """One event loop in a daemon thread, for sync requests made from a thread that is
+    already running an event loop (see HTTP1Transport, step 3).
+
+    1. The loop and its thread start on first use, under a lock.
+    2. `run` schedules a coroutine with run_coroutine_threadsafe, which runs it in a copy
+       of the caller's context variables (call_soon_threadsafe copies the context of the
+       thread calling it), so io_deadline holds here too.
+    3. The caller blocks until the coroutine is done; if its wait is interrupted, the
+       coroutine is cancelled, which closes the connection it was using.
+    4. A forked child starts its own loop and thread; the parent's loop object is kept
+       referenced, never used, so that collecting it cannot touch the parent's epoll.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._inherited: list[asyncio.AbstractEventLoop] = []
+
+    def run(self, coroutine: typing.Coroutine[typing.Any, typing.Any, T]) -> T:
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():
+                if self._loop is not None:
+                    self._inherited.append(self._loop)
+                self._loop = asyncio.new_event_loop()
+                self._thread = threading.Thread(
+                    target=self._loop.run_forever, name="airwaves-http", daemon=True
+                )
+                self._thread.start()
+                self._pid = os.getpid()
+            loop = self._loop
+        future = asyncio.run_coroutine_threadsafe(coroutine, loop)
+        try:
+            return future.result()
+        except BaseException:
+            future.cancel()
+            raise
+
+
+_BACKGROUND = _BackgroundLoop()

@@ -1,415 +1,81 @@
-"""The one place outbound HTTP clients are made, with the SSRF guard.
+"""The one place outbound HTTP clients are made.
 
-Feed URLs come from strangers, so a fetch must never reach the machine it runs on or its
-private network (a cloud metadata service, an admin panel, a database). Checking the URL is
-not enough: a public-looking name can resolve to 127.0.0.1, and any redirect hop can point
-anywhere. So the guard sits in the httpcore network backend, the layer that opens sockets:
+Every client and transport made here runs on the guarded HTTP/1.1 transport of
+lib/http1.py, sync callers included (`airwaves add`, `refresh_feed` in Celery workers):
+one wire, one SSRF guard (lib/guard.py), one set of deadlines. The clients never follow
+redirects; callers that do follow them use lib/redirects.py, which checks every hop.
 
-1. every connection (first request and each redirect hop) calls `connect_tcp(host, port)`;
-2. the guard resolves `host` itself and drops the addresses that are not public;
-3. it connects to a validated IP, so there is no second DNS lookup an attacker could answer
-   differently (DNS rebinding). httpcore still passes the hostname to `start_tls` for SNI
-   and certificate checks, so HTTPS works as usual.
+    make_client()            httpx.Client for sync code
+    make_async_client()      httpx.AsyncClient
+    make_async_transport()   the bare async transport, for callers that build their own
+                             requests (the crawler)
 
-Errors raised here (both reach the caller of `client.get()` unwrapped, httpx passes through
-exceptions it does not know):
-
-    UnsupportedURLError(ValueError)   not an http(s) URL, or no host
-    BlockedAddressError(Exception)    the host is, or resolves only to, non-public addresses
-
-Set AIRWAVES_ALLOW_PRIVATE_URLS=1 to allow private addresses (tests serving from 127.0.0.1,
-a directory of feeds on a home network).
+The guard's errors are re-exported here, since they are what a client's `get()` raises
+for a refused address (see lib/guard.py for the tree).
 """
 
 from __future__ import annotations
 
 import functools
-import ipaddress
-import os
-import re
-import socket
 import ssl
-import time
 import typing
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from urllib.parse import unquote, urlsplit
 
-import httpcore
 import httpx
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-# (host, port) -> IP addresses as strings; injectable so tests can map names without DNS.
-Resolver = Callable[[str, int], list[str]]
-# Which resolved addresses may be connected to; the default is "public unless allowed".
-AddressPolicy = Callable[[IPAddress], bool]
+from airwaves.lib.guard import (
+    AddressGuard,
+    AddressPolicy,
+    BlockedAddressError,
+    Resolver,
+    UnresolvableHostError,
+    UnsupportedURLError,
+    allow_private_from_env,
+    check_url,
+    io_deadline,
+)
+from airwaves.lib.http1 import AsyncHTTP1Transport, HTTP1Transport
+
+__all__ = [
+    "DEFAULT_USER_AGENT",
+    "BlockedAddressError",
+    "UnresolvableHostError",
+    "UnsupportedURLError",
+    "check_url",
+    "io_deadline",
+    "make_async_client",
+    "make_async_transport",
+    "make_client",
+]
 
 DEFAULT_USER_AGENT = (
     "Airwaves/0.1 (+https://github.com/airwaves-fm/airwaves; podcast and radio directory)"
 )
-ALLOW_PRIVATE_ENV = "AIRWAVES_ALLOW_PRIVATE_URLS"
-ALLOWED_SCHEMES = ("http", "https")
 
 
-class UnsupportedURLError(ValueError):
-    """The URL is not something we fetch (wrong scheme, no host, malformed)."""
-
-
-class BlockedAddressError(Exception):
-    """The guard refused to connect to a non-public address."""
-
-
-# Ranges that `ipaddress` does not flag consistently across Python 3.12 patch releases,
-# or that it considers global although nobody should fetch feeds from them.
-_NOT_PUBLIC: list[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str]] = [
-    (ipaddress.ip_network("0.0.0.0/8"), '"this network" address'),
-    (ipaddress.ip_network("100.64.0.0/10"), "shared (carrier-grade NAT) address"),
-    (ipaddress.ip_network("192.0.0.0/24"), "IETF protocol address"),
-    (ipaddress.ip_network("192.0.2.0/24"), "documentation address"),
-    (ipaddress.ip_network("198.18.0.0/15"), "benchmarking address"),
-    (ipaddress.ip_network("198.51.100.0/24"), "documentation address"),
-    (ipaddress.ip_network("203.0.113.0/24"), "documentation address"),
-    (ipaddress.ip_network("240.0.0.0/4"), "reserved address"),
-    (ipaddress.ip_network("100::/64"), "discard-only address"),
-    (ipaddress.ip_network("64:ff9b:1::/48"), "local NAT64 address"),
-    (ipaddress.ip_network("2001:db8::/32"), "documentation address"),
-    (ipaddress.ip_network("3fff::/20"), "documentation address"),
-    (ipaddress.ip_network("fec0::/10"), "site-local address"),
-]
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-
-def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 address stands for, when traffic to it ends up there."""
-    if ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    if int(ip) >> 32 == 0 and int(ip) > 1:  # IPv4-compatible ::a.b.c.d (not :: or ::1)
-        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    if ip in _NAT64:
-        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    return None
-
-
-@functools.lru_cache(maxsize=4096)
-def why_not_public(ip: IPAddress) -> str | None:
-    """A short reason ("loopback address") if `ip` is not a public unicast address, else None."""
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded = _embedded_ipv4(ip)
-        if embedded is not None:
-            return why_not_public(embedded)
-        # 6to4 and Teredo tunnel to an embedded IPv4 address: judge that one too.
-        tunnelled = ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
-        reason = why_not_public(tunnelled) if tunnelled is not None else None
-        if reason:
-            return f"tunnel to a {reason}"
-    checks = [
-        (ip.is_loopback, "loopback address"),
-        (ip.is_unspecified, "unspecified address"),
-        (ip.is_link_local, "link-local address"),
-        (ip.is_multicast, "multicast address"),
-        (ip.is_private, "private address"),
-        (ip.is_reserved, "reserved address"),
-    ]
-    for flagged, reason in checks:
-        if flagged:
-            return reason
-    for network, reason in _NOT_PUBLIC:
-        if ip.version == network.version and ip in network:
-            return reason
-    return None if ip.is_global else "non-global address"
-
-
-def is_public_ip(ip: IPAddress) -> bool:
-    return why_not_public(ip) is None
-
-
-def allow_private_from_env() -> bool:
-    return os.environ.get(ALLOW_PRIVATE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def _blocked(ip: IPAddress, reason: str, host: str) -> BlockedAddressError:
-    target = f" for host {host}" if host != str(ip) else ""
-    return BlockedAddressError(
-        f"refused to connect to {ip} ({reason}){target}; "
-        f"set {ALLOW_PRIVATE_ENV}=1 to allow private addresses"
-    )
-
-
-# Hosts that inet_aton would read as an IPv4 address: "2130706433", "0177.0.0.1", "0x7f.1".
-_NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}$", re.IGNORECASE)
-
-
-@functools.lru_cache(maxsize=4096)
-def parse_ip_host(host: str) -> IPAddress | None:
-    """The address a URL host names literally, including the odd forms resolvers accept.
-
-    Cached: a crawler asks about the same few thousand hosts over and over."""
-    host = unquote(host).strip("[]")
-    try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    if _NUMERIC_HOST.match(host):
-        try:
-            return ipaddress.IPv4Address(socket.inet_aton(host))
-        except OSError:
-            return None
-    return None
-
-
-def check_url(url: str, *, allow_private: bool) -> httpx.URL:
-    """Refuses URLs we never fetch, before any connection is made, and returns the URL as
-    httpx parsed it (what a request to it will use).
-
-    Raises UnsupportedURLError for a scheme other than http(s), a missing host or a URL
-    httpx cannot parse; BlockedAddressError for an IP-literal host that is not public.
-    Hostnames are checked later, after DNS, by the guarded network backend.
-    """
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL:
-        parsed = None
-    if parsed is not None and parsed.scheme in ALLOWED_SCHEMES and parsed.raw_host:
-        _check_literal(parsed.raw_host.decode("ascii"), allow_private)
-        return parsed
-    _refuse(url, allow_private)
-
-
-def _check_literal(host: str, allow_private: bool) -> None:
-    ip = parse_ip_host(host)
-    if ip is not None and not allow_private:
-        reason = why_not_public(ip)
-        if reason:
-            raise _blocked(ip, reason, host)
-
-
-def _refuse(url: str, allow_private: bool) -> typing.NoReturn:
-    """The reason httpx could not take `url`, in words a feed's owner understands."""
-    try:
-        parts = urlsplit(url.strip())
-        host = parts.hostname or ""
-    except ValueError as exc:  # "Invalid IPv6 URL"
-        raise UnsupportedURLError(f"refused {url!r}: {exc}") from exc
-    if parts.scheme.lower() not in ALLOWED_SCHEMES:
-        raise UnsupportedURLError(f"refused {url!r}: only http and https URLs can be fetched")
-    if not host:
-        raise UnsupportedURLError(f"refused {url!r}: the URL has no host name")
-    # Hosts httpx refuses to parse but a resolver would read as an address ("0177.0.0.1").
-    _check_literal(host, allow_private)
-    try:
-        httpx.URL(url)
-    except httpx.InvalidURL as exc:
-        raise UnsupportedURLError(f"refused {url!r}: {exc}") from exc
-    raise UnsupportedURLError(f"refused {url!r}: the URL has no host name")
-
-
-def system_resolver(host: str, port: int) -> list[str]:
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-class AddressGuard:
-    """Resolves a host and keeps only the addresses we may connect to."""
-
-    def __init__(
-        self,
-        *,
-        allow_private: bool,
-        resolver: Resolver | None = None,
-        is_allowed: AddressPolicy | None = None,
-    ) -> None:
-        self.allow_private = allow_private
-        self.resolver = resolver or system_resolver
-        self.is_allowed = is_allowed
-
-    def resolve(self, host: str, port: int) -> list[str]:
-        literal = parse_ip_host(host)
-        if literal is not None:
-            return [str(literal)]
-        try:
-            return self.resolver(host, port)
-        except (OSError, UnicodeError) as exc:
-            # httpx maps httpcore.ConnectError to httpx.ConnectError, like any unreachable host.
-            raise httpcore.ConnectError(f"could not resolve {host}: {exc}") from exc
-
-    def filter(self, host: str, addresses: list[str]) -> list[str]:
-        """The allowed addresses, in resolver order; raises if none is left."""
-        allowed: list[str] = []
-        refused: tuple[IPAddress, str] | None = None
-        for address in addresses:
-            ip = ipaddress.ip_address(address)
-            reason = self._refusal(ip)
-            if reason is None:
-                allowed.append(address)
-            elif refused is None:
-                refused = (ip, reason)
-        if not allowed:
-            if refused is None:
-                raise httpcore.ConnectError(f"could not resolve {host}: no addresses")
-            raise _blocked(refused[0], refused[1], host)
-        return allowed
-
-    def _refusal(self, ip: IPAddress) -> str | None:
-        if self.is_allowed is not None:
-            return None if self.is_allowed(ip) else "address not allowed"
-        if self.allow_private:
-            return None
-        return why_not_public(ip)
-
-
-# An optional deadline over all socket I/O in this thread or task: httpx has per-operation
-# timeouts only, so a server dripping a byte every second would never time out.
-_deadline: ContextVar[float | None] = ContextVar("airwaves_io_deadline", default=None)
-
-
-@contextmanager
-def io_deadline(seconds: float) -> Iterator[None]:
-    """Bounds every connect, read and write of guarded clients inside the block.
-
-    When time runs out the next socket operation raises an httpx timeout exception.
-    """
-    end = time.monotonic() + seconds
-    outer = _deadline.get()
-    token = _deadline.set(end if outer is None else min(end, outer))
-    try:
-        yield
-    finally:
-        _deadline.reset(token)
-
-
-def deadline_left() -> float | None:
-    """Seconds left before the io_deadline of this thread or task, or None if there is none."""
-    end = _deadline.get()
-    return None if end is None else end - time.monotonic()
-
-
-def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
-    end = _deadline.get()
-    if end is None:
-        return timeout
-    left = end - time.monotonic()
-    if left <= 0:
-        raise error("ran out of time (total time limit reached)")
-    return left if timeout is None else min(timeout, left)
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        timeout = _bounded(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, timeout))
-
-    def get_extra_info(self, info: str) -> typing.Any:
-        return self._inner.get_extra_info(info)
-
-
-SocketOptions = Iterable[httpcore.SOCKET_OPTION] | None
-
-
-class GuardedBackend(httpcore.NetworkBackend):
-    """Connects only to addresses the guard allows, trying each in turn."""
-
-    def __init__(self, guard: AddressGuard, inner: httpcore.NetworkBackend) -> None:
-        self.guard = guard
-        self.inner = inner
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: SocketOptions = None,
-    ) -> httpcore.NetworkStream:
-        addresses = self.guard.filter(host, self.guard.resolve(host, port))
-        for address in addresses:
-            try:
-                stream = self.inner.connect_tcp(
-                    address,
-                    port,
-                    timeout=_bounded(timeout, httpcore.ConnectTimeout),
-                    local_address=local_address,
-                    socket_options=socket_options,
-                )
-                return _DeadlineStream(stream)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout):
-                if address == addresses[-1]:
-                    raise
-        raise AssertionError("unreachable: filter() never returns an empty list")
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: SocketOptions = None
-    ) -> httpcore.NetworkStream:
-        raise BlockedAddressError(f"refused to connect to unix socket {path}")
-
-    def sleep(self, seconds: float) -> None:
-        self.inner.sleep(seconds)
-
-
-# httpx 0.28 has no public hook for the network backend, so the transports below swap the
-# backend of the connection pool they just built (httpcore 1.0 keeps it in `_network_backend`).
-def _install_backend(pool: object, wrap: Callable[[typing.Any], object]) -> None:
-    if not isinstance(pool, httpcore.ConnectionPool | httpcore.AsyncConnectionPool) or not hasattr(
-        pool, "_network_backend"
-    ):
-        raise RuntimeError("unsupported httpx/httpcore version: cannot install the SSRF guard")
-    pool._network_backend = wrap(pool._network_backend)
-
-
-class GuardedTransport(httpx.HTTPTransport):
-    def __init__(self, guard: AddressGuard, **kwargs: typing.Any) -> None:
-        super().__init__(**kwargs)
-        _install_backend(self._pool, lambda inner: GuardedBackend(guard, inner))
-
-
-def _client_options(
-    allow_private: bool | None,
-    timeout: float,
-    user_agent: str,
-    resolver: Resolver | None,
-    is_allowed: AddressPolicy | None,
-    kwargs: dict[str, typing.Any],
-) -> tuple[AddressGuard, dict[str, typing.Any]]:
+def _guard(
+    allow_private: bool | None, resolver: Resolver | None, is_allowed: AddressPolicy | None
+) -> AddressGuard:
     if allow_private is None:
         allow_private = allow_private_from_env()
-    guard = AddressGuard(allow_private=allow_private, resolver=resolver, is_allowed=is_allowed)
-    options = {
+    return AddressGuard(allow_private=allow_private, resolver=resolver, is_allowed=is_allowed)
+
+
+def _client_options(timeout: float, user_agent: str, kwargs: dict[str, typing.Any]) -> dict:
+    return {
         "timeout": timeout,
         # Proxies from the environment would connect on our behalf, past the guard.
         "trust_env": False,
-        # fetch.py follows redirects itself, to check and record every hop.
+        # Callers follow redirects themselves (lib/redirects.py), checking every hop.
         "follow_redirects": False,
         **kwargs,
         "headers": {"User-Agent": user_agent, **kwargs.get("headers", {})},
     }
-    return guard, options
 
 
 @functools.cache
 def _default_tls_context() -> ssl.SSLContext:
     # Loading the CA bundle takes ~20 ms; a crawler makes clients often, so once will do.
     return ssl.create_default_context()
-
-
-def _tls(verify: ssl.SSLContext | bool) -> ssl.SSLContext | bool:
-    return _default_tls_context() if verify is True else verify
 
 
 def _tls_context(verify: ssl.SSLContext | bool) -> ssl.SSLContext:
@@ -441,11 +107,10 @@ def make_client(
     `is_allowed` replaces the public-address policy (and allow_private); both exist for
     tests. `verify` is passed to the transport (an SSLContext trusting a test CA, say).
     """
-    guard, options = _client_options(
-        allow_private, timeout, user_agent, resolver, is_allowed, kwargs
-    )
-    transport = transport or GuardedTransport(guard, verify=_tls(verify))
-    return httpx.Client(transport=transport, **options)
+    if transport is None:
+        guard = _guard(allow_private, resolver, is_allowed)
+        transport = HTTP1Transport(guard, _tls_context(verify))
+    return httpx.Client(transport=transport, **_client_options(timeout, user_agent, kwargs))
 
 
 def make_async_client(
@@ -459,12 +124,12 @@ def make_async_client(
     verify: ssl.SSLContext | bool = True,
     **kwargs: typing.Any,
 ) -> httpx.AsyncClient:
-    """The async twin of make_client, over the lean HTTP/1.1 transport in lib/http1.py."""
-    guard, options = _client_options(
-        allow_private, timeout, user_agent, resolver, is_allowed, kwargs
-    )
-    transport = transport or _async_transport(guard, verify)
-    return httpx.AsyncClient(transport=transport, **options)
+    """The async twin of make_client."""
+    if transport is None:
+        transport = make_async_transport(
+            allow_private=allow_private, resolver=resolver, is_allowed=is_allowed, verify=verify
+        )
+    return httpx.AsyncClient(transport=transport, **_client_options(timeout, user_agent, kwargs))
 
 
 def make_async_transport(
@@ -477,15 +142,5 @@ def make_async_transport(
     """The guarded transport under make_async_client, for callers that build their own
     requests (the crawler: it follows redirects itself and keeps no cookies). Requests
     sent through it carry only the headers and timeouts the caller gives them."""
-    if allow_private is None:
-        allow_private = allow_private_from_env()
-    guard = AddressGuard(allow_private=allow_private, resolver=resolver, is_allowed=is_allowed)
-    return _async_transport(guard, verify)
-
-
-def _async_transport(
-    guard: AddressGuard, verify: ssl.SSLContext | bool
-) -> httpx.AsyncBaseTransport:
-    from airwaves.lib.http1 import AsyncHTTP1Transport
-
+    guard = _guard(allow_private, resolver, is_allowed)
     return AsyncHTTP1Transport(guard, _tls_context(verify))

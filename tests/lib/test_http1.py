@@ -1,4 +1,5 @@
-"""The lean HTTP/1.1 transport behind make_async_client, against scripted TCP servers."""
+"""The lean HTTP/1.1 transport behind every client, sync and async, against scripted TCP
+servers. Tests taking `get` run once through each kind of client."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import httpx
 import pytest
 
 from airwaves.lib import http1
-from airwaves.lib.net import io_deadline, make_async_client
+from airwaves.lib.net import io_deadline, make_async_client, make_client
 
 # A scripted server gets the connection and the bytes of one request; it answers by
 # writing to the connection and returns whether to wait for another request on it.
@@ -110,6 +111,20 @@ def run(coroutine_function: Callable[[httpx.AsyncClient], object], **options) ->
     return asyncio.run(main())
 
 
+@pytest.fixture(params=["async", "sync"])
+def get(request: pytest.FixtureRequest) -> Callable[..., httpx.Response]:
+    """get(url, method="GET", timeout=20.0, headers=None): the whole response, through
+    an async or a sync client made for the call."""
+
+    def get(url: str, method: str = "GET", timeout: float = 20.0, **options) -> httpx.Response:
+        if request.param == "sync":
+            with make_client(allow_private=True, timeout=timeout) as client:
+                return client.request(method, url, **options)
+        return run(lambda client: client.request(method, url, **options), timeout=timeout)
+
+    return get
+
+
 def bodies_of_two_gets(server: ScriptedServer) -> list[bytes]:
     """Two GETs in a row through one client: a reusable connection is reused."""
 
@@ -184,10 +199,10 @@ def test_a_body_that_ends_with_the_connection_is_read_whole(serve) -> None:
     assert server.connections == 2
 
 
-def test_a_body_cut_short_is_an_error(serve) -> None:
+def test_a_body_cut_short_is_an_error(serve, get) -> None:
     server = serve(say_and_close(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this"))
     with pytest.raises(httpx.RemoteProtocolError, match="before the body was complete"):
-        run(lambda client: client.get(server.url()))
+        get(server.url())
 
 
 def test_an_idle_connection_the_server_dropped_is_replaced_once(serve) -> None:
@@ -203,13 +218,13 @@ def test_an_idle_connection_the_server_dropped_is_replaced_once(serve) -> None:
     assert server.connections == 2
 
 
-def test_a_server_that_closes_without_answering_is_an_error(serve) -> None:
+def test_a_server_that_closes_without_answering_is_an_error(serve, get) -> None:
     server = serve(lambda connection, head, n: False)
     with pytest.raises(httpx.RemoteProtocolError, match="without answering"):
-        run(lambda client: client.get(server.url()))
+        get(server.url())
 
 
-def test_informational_answers_are_skipped(serve) -> None:
+def test_informational_answers_are_skipped(serve, get) -> None:
     def script(connection: socket.socket, head: bytes, n: int) -> bool:
         connection.sendall(
             b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
@@ -218,17 +233,17 @@ def test_informational_answers_are_skipped(serve) -> None:
         return True
 
     server = serve(script)
-    response = run(lambda client: client.get(server.url()))
+    response = get(server.url())
     assert (response.status_code, response.text, "link" in response.headers) == (200, "ok", False)
 
 
-def test_head_answers_have_no_body(serve) -> None:
+def test_head_answers_have_no_body(serve, get) -> None:
     def script(connection: socket.socket, head: bytes, n: int) -> bool:
         connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n")
         return True
 
     server = serve(script)
-    response = run(lambda client: client.head(server.url()))
+    response = get(server.url(), method="HEAD")
     assert (response.status_code, response.headers["content-length"], response.content) == (
         200,
         "5000",
@@ -236,9 +251,9 @@ def test_head_answers_have_no_body(serve) -> None:
     )
 
 
-def test_the_reason_phrase_and_version_are_kept(serve) -> None:
+def test_the_reason_phrase_and_version_are_kept(serve, get) -> None:
     server = serve(say_and_close(b"HTTP/1.0 404 File Not Found\r\nContent-Length: 0\r\n\r\n"))
-    response = run(lambda client: client.get(server.url()))
+    response = get(server.url())
     assert (response.status_code, response.reason_phrase, response.http_version) == (
         404,
         "File Not Found",
@@ -246,7 +261,7 @@ def test_the_reason_phrase_and_version_are_kept(serve) -> None:
     )
 
 
-def test_a_huge_response_head_is_refused(serve) -> None:
+def test_a_huge_response_head_is_refused(serve, get) -> None:
     def script(connection: socket.socket, head: bytes, n: int) -> bool:
         connection.sendall(b"HTTP/1.1 200 OK\r\n")
         for i in range(5000):
@@ -255,16 +270,16 @@ def test_a_huge_response_head_is_refused(serve) -> None:
 
     server = serve(script)
     with pytest.raises(httpx.RemoteProtocolError, match="head is too large"):
-        run(lambda client: client.get(server.url()))
+        get(server.url())
 
 
-def test_garbage_instead_of_http_is_an_error(serve) -> None:
+def test_garbage_instead_of_http_is_an_error(serve, get) -> None:
     server = serve(say_and_close(b"SSH-2.0-OpenSSH_9.2\r\n\r\n"))
     with pytest.raises(httpx.RemoteProtocolError, match="malformed HTTP response"):
-        run(lambda client: client.get(server.url()))
+        get(server.url())
 
 
-def test_a_silent_server_times_out(serve) -> None:
+def test_a_silent_server_times_out(serve, get) -> None:
     def script(connection: socket.socket, head: bytes, n: int) -> bool:
         time.sleep(2)
         return False
@@ -272,7 +287,7 @@ def test_a_silent_server_times_out(serve) -> None:
     server = serve(script)
     started = time.monotonic()
     with pytest.raises(httpx.ReadTimeout):
-        run(lambda client: client.get(server.url()), timeout=0.3)
+        get(server.url(), timeout=0.3)
     assert time.monotonic() - started < 1.5
 
 
@@ -332,10 +347,10 @@ def test_reading_pauses_while_the_caller_falls_behind(serve) -> None:
 
 
 @pytest.mark.parametrize("value", ["a\r\nInjected: yes", "a\nInjected: yes", "a\rb", "a\0b"])
-def test_header_values_with_line_breaks_are_not_sent(serve, value: str) -> None:
+def test_header_values_with_line_breaks_are_not_sent(serve, get, value: str) -> None:
     server = serve(answer(b"ok"))
     with pytest.raises(httpx.LocalProtocolError, match="CR, LF or NUL"):
-        run(lambda client: client.get(server.url(), headers={"X-Test": value}))
+        get(server.url(), headers={"X-Test": value})
     assert server.requests == []
 
 
@@ -374,3 +389,90 @@ def test_idle_connections_are_bounded_per_origin(serve, monkeypatch) -> None:
 
     assert run(many) == 2
     assert server.connections == 6
+
+
+# -- the sync transport ----------------------------------------------------------------------
+
+
+def test_a_sync_client_reuses_its_connection(serve) -> None:
+    server = serve(answer(b"<rss/>"))
+    with make_client(allow_private=True) as client:
+        bodies = [client.get(server.url()).content for _ in range(3)]
+    assert bodies == [b"<rss/>"] * 3
+    assert server.connections == 1
+
+
+def test_the_io_deadline_bounds_a_sync_client_too(serve) -> None:
+    def script(connection: socket.socket, head: bytes, n: int) -> bool:
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+        for _ in range(1000):
+            connection.sendall(b"x")
+            time.sleep(0.1)
+        return False
+
+    server = serve(script)
+    started = time.monotonic()
+    with make_client(allow_private=True, timeout=5) as client, io_deadline(0.8):
+        with pytest.raises(httpx.ReadTimeout, match="total time limit"):
+            client.get(server.url())
+    assert time.monotonic() - started < 2
+
+
+def test_a_sync_client_works_inside_a_running_event_loop(serve) -> None:
+    # Sync code called from async code: the requests run on a background loop.
+    server = serve(answer(b"ok"))
+
+    async def main() -> list[str]:
+        with make_client(allow_private=True) as client:
+            return [client.get(server.url()).text for _ in range(2)]
+
+    assert asyncio.run(main()) == ["ok", "ok"]
+    assert server.connections == 1
+
+
+def test_a_sync_client_can_be_shared_by_threads(serve) -> None:
+    server = serve(answer(b"ok"))
+    results: list[str] = []
+    with make_client(allow_private=True) as client:
+
+        def work() -> None:
+            for _ in range(5):
+                results.append(client.get(server.url()).text)
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert results == ["ok"] * 20
+    assert server.connections <= 4  # one per thread at most: idle connections are per thread
+
+
+def test_a_sync_body_left_unread_closes_its_connection(serve) -> None:
+    server = serve(answer(b"x" * 1_000_000))
+    with make_client(allow_private=True) as client:
+        with client.stream("GET", server.url()) as response:
+            first = next(response.iter_raw())
+        assert 0 < len(first) < 1_000_000
+        assert client.get(server.url()).content == b"x" * 1_000_000
+    assert server.connections == 2  # the half-read one was not reused
+
+
+def test_a_sync_request_body_from_a_generator_is_sent_with_its_length() -> None:
+    received = bytearray()
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+
+        def serve_one() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                while not received.endswith(b"a=1&b=2"):
+                    received.extend(connection.recv(65536))
+                connection.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+
+        threading.Thread(target=serve_one, daemon=True).start()
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
+        with make_client(allow_private=True) as client:
+            response = client.post(url, content=(part for part in (b"a=1", b"&b=2")))
+    assert response.status_code == 204
+    assert b"\r\nContent-Length: 7\r\n" in received
+    assert b"Transfer-Encoding" not in received
