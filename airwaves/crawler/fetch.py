@@ -1,9 +1,10 @@
 """Download a feed: conditional GET, redirects followed by hand, size and time caps.
 
-Redirects are followed here rather than by httpx so that every hop is checked
-(`check_url` before it, the guarded client while connecting) and so that a chain of
-permanent redirects can update the feed's stored URL. The policy lives in plain helpers
-shared by `fetch_feed` and `afetch_feed`; the two only differ in how they do I/O.
+Redirects are followed by lib/redirects.py rather than by httpx so that every hop is
+checked (`check_url` before it, the guarded transport while connecting) and so that a
+chain of permanent redirects can update the feed's stored URL. The policy lives in plain
+helpers shared by `fetch_feed` and `afetch_feed`; the two only differ in how they do I/O,
+and both run on the same transport (lib/http1.py).
 
 `afetch_feed`, the crawler's, sends its requests straight to a guarded transport rather
 than through an httpx client: it needs none of a client's redirect, cookie or auth
@@ -13,7 +14,6 @@ skipping that layer makes a conditional GET markedly cheaper.
 
 from __future__ import annotations
 
-import enum
 import time
 import zlib
 from collections.abc import Iterator
@@ -31,22 +31,22 @@ from airwaves.crawler.errors import (
     TooLargeError,
     TooManyRedirects,
 )
-from airwaves.lib.net import (
-    DEFAULT_USER_AGENT,
+from airwaves.lib.guard import (
     BlockedAddressError,
     UnsupportedURLError,
     allow_private_from_env,
-    check_url,
     io_deadline,
-    make_async_transport,
-    make_client,
+)
+from airwaves.lib.net import DEFAULT_USER_AGENT, make_async_transport, make_client
+from airwaves.lib.redirects import (
+    MissingLocationError,
+    RedirectChain,
+    RedirectError,
 )
 
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
 )
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-PERMANENT_REDIRECT_STATUSES = frozenset({301, 308})
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 
 
@@ -117,68 +117,37 @@ class FetchResult:
     elapsed: float  # seconds
 
 
-class _Next(enum.Enum):
-    FOLLOW = "follow the redirect"
-    READ = "read the body (none for 304)"
-
-
 @dataclass
 class _Fetch:
     """What one fetch has seen so far: the redirect chain and the time spent."""
 
-    url: str
-    max_redirects: int
+    chain: RedirectChain
     max_bytes: int
     total_timeout: float
-    allow_private: bool
     started: float = field(default_factory=time.monotonic)
-    permanent_url: str = ""
-    only_permanent_so_far: bool = True
-    visited: set[str] = field(default_factory=set)
     chunks: list[bytes] = field(default_factory=list)
     size: int = 0
     inflaters: list[_Inflater] = field(default_factory=list)
 
-    def check(self) -> httpx.URL:
-        """Refuses the current URL before connecting (the guarded client checks the rest);
-        returns it parsed."""
-        parsed = check_url(self.url, allow_private=self.allow_private)
-        self.visited.add(_without_fragment(self.url))
-        return parsed
+    @property
+    def url(self) -> str:
+        return self.chain.url
 
-    def follow(self, response: httpx.Response) -> None:
-        """Moves on to the redirect target, or raises if we must not follow it."""
-        location = response.headers.get("Location", "").strip()
-        if not location:
-            raise FetchError(
-                f"HTTP {response.status_code} redirect without a Location from {self.url}"
-            )
-        target = str(httpx.URL(self.url).join(location))
-        if httpx.URL(target).scheme not in ("http", "https"):
-            raise BlockedURLError(
-                f"refused redirect from {self.url} to {target}: not an http(s) URL"
-            )
-        key = _without_fragment(target)
-        if key in self.visited:
-            raise TooManyRedirects(f"redirect loop: {self.url} leads back to {target}")
-        if len(self.visited) > self.max_redirects:
-            raise TooManyRedirects(f"more than {self.max_redirects} redirects, last to {target}")
-        self.visited.add(key)
-        if self.only_permanent_so_far and response.status_code in PERMANENT_REDIRECT_STATUSES:
-            self.permanent_url = target
-        else:
-            self.only_permanent_so_far = False
-        self.url = target
-
-    def answer(self, response: httpx.Response) -> _Next:
-        """Decides what to do with a response's status line and headers."""
-        if response.status_code in REDIRECT_STATUSES:
-            self.follow(response)
-            return _Next.FOLLOW
+    def answer(self, response: httpx.Response) -> httpx.URL | None:
+        """Decides what to do with a response's status line and headers: the URL to
+        follow a redirect to, or None to read the body (none for 304)."""
+        try:
+            target = self.chain.next(response.status_code, response.headers.get("Location", ""))
+        except MissingLocationError as exc:
+            raise FetchError(str(exc)) from exc
+        except RedirectError as exc:  # a loop, or too many hops
+            raise TooManyRedirects(str(exc)) from exc
+        if target is not None:
+            return target
         _raise_for_status(response)
         self.check_size(_declared_length(response) or 0)
         self.inflaters = _inflaters(response.headers)
-        return _Next.READ
+        return None
 
     def receive(self, raw: bytes) -> None:
         """Takes a piece of the body as sent (compressed or not)."""
@@ -224,7 +193,7 @@ class _Fetch:
         return FetchResult(
             status=304 if response.status_code == 304 else 200,
             url=self.url,
-            permanent_url=self.permanent_url,
+            permanent_url=self.chain.permanent_url,
             content=b"".join(self.chunks),
             etag=response.headers.get("ETag", ""),
             last_modified=response.headers.get("Last-Modified", ""),
@@ -235,12 +204,6 @@ class _Fetch:
 
 # Exceptions that become crawl errors; anything else is a bug and propagates.
 _FETCH_EXCEPTIONS = (httpx.HTTPError, httpx.InvalidURL, BlockedAddressError, UnsupportedURLError)
-
-
-def _without_fragment(url: str) -> str:
-    # Redirect targets are already normalised by httpx (see follow), so a plain cut
-    # is enough to recognise a URL seen before.
-    return url.partition("#")[0]
 
 
 def _timeout_kind(exc: httpx.TimeoutException) -> str:
@@ -315,7 +278,8 @@ def _start(
 ) -> _Fetch:
     if allow_private is None:
         allow_private = allow_private_from_env()
-    return _Fetch(url.strip(), max_redirects, max_bytes, total_timeout, allow_private)
+    chain = RedirectChain(url, max_redirects=max_redirects, allow_private=allow_private)
+    return _Fetch(chain, max_bytes, total_timeout)
 
 
 def _declared_length(response: httpx.Response) -> int | None:
@@ -344,7 +308,7 @@ def fetch_feed(
     """
     fetch = _start(url, max_redirects, max_bytes, total_timeout, allow_private)
     own_client = client is None
-    client = client or make_client(allow_private=fetch.allow_private)
+    client = client or make_client(allow_private=fetch.chain.allow_private)
     try:
         with io_deadline(total_timeout):
             return _fetch(client, fetch, request_headers(etag, last_modified))
@@ -356,10 +320,11 @@ def fetch_feed(
 
 
 def _fetch(client: httpx.Client, fetch: _Fetch, headers: dict[str, str]) -> FetchResult:
+    url = fetch.chain.start()
     while True:
-        fetch.check()
-        with client.stream("GET", fetch.url, headers=headers) as response:
-            if fetch.answer(response) is _Next.FOLLOW:
+        with client.stream("GET", url, headers=headers) as response:
+            if (target := fetch.answer(response)) is not None:
+                url = target
                 continue
             if response.status_code != 304:
                 for chunk in response.iter_raw():
@@ -383,7 +348,7 @@ async def afetch_feed(
     than a client; `timeout` bounds each connect, read and write."""
     fetch = _start(url, max_redirects, max_bytes, total_timeout, allow_private)
     own_transport = transport is None
-    transport = transport or make_async_transport(allow_private=fetch.allow_private)
+    transport = transport or make_async_transport(allow_private=fetch.chain.allow_private)
     extensions = {"timeout": dict.fromkeys(("connect", "read", "write", "pool"), timeout)}
     try:
         with io_deadline(total_timeout):
@@ -398,12 +363,14 @@ async def afetch_feed(
 async def _afetch(
     transport: httpx.AsyncBaseTransport, fetch: _Fetch, headers: dict[str, str], extensions: dict
 ) -> FetchResult:
+    url = fetch.chain.start()
     while True:
-        request = httpx.Request("GET", fetch.check(), headers=headers, extensions=extensions)
+        request = httpx.Request("GET", url, headers=headers, extensions=extensions)
         response = await transport.handle_async_request(request)
         response.request = request
         try:
-            if fetch.answer(response) is _Next.FOLLOW:
+            if (target := fetch.answer(response)) is not None:
+                url = target
                 continue
             if response.status_code != 304:
                 async for chunk in response.aiter_raw():

@@ -190,24 +190,30 @@ def _check_literal(host: str, allow_private: bool) -> None:
             raise _blocked(ip, reason, host)
 
 
+def shorten(text: str, limit: int = 200) -> str:
+    """`text` cut to `limit` characters for a message (URLs from strangers can be huge)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _refuse(url: str, allow_private: bool) -> typing.NoReturn:
     """The reason httpx could not take `url`, in words a feed's owner understands."""
+    shown = shorten(url)
     try:
         parts = urlsplit(url.strip())
         host = parts.hostname or ""
     except ValueError as exc:  # "Invalid IPv6 URL"
-        raise UnsupportedURLError(f"refused {url!r}: {exc}") from exc
+        raise UnsupportedURLError(f"refused {shown!r}: {exc}") from exc
     if parts.scheme.lower() not in ALLOWED_SCHEMES:
-        raise UnsupportedURLError(f"refused {url!r}: only http and https URLs can be fetched")
+        raise UnsupportedURLError(f"refused {shown!r}: only http and https URLs can be fetched")
     if not host:
-        raise UnsupportedURLError(f"refused {url!r}: the URL has no host name")
+        raise UnsupportedURLError(f"refused {shown!r}: the URL has no host name")
     # Hosts httpx refuses to parse but a resolver would read as an address ("0177.0.0.1").
     _check_literal(host, allow_private)
     try:
         httpx.URL(url)
     except httpx.InvalidURL as exc:
-        raise UnsupportedURLError(f"refused {url!r}: {exc}") from exc
-    raise UnsupportedURLError(f"refused {url!r}: the URL has no host name")
+        raise UnsupportedURLError(f"refused {shown!r}: {shorten(str(exc))}") from exc
+    raise UnsupportedURLError(f"refused {shown!r}: the URL has no host name")
 
 
 def system_resolver(host: str, port: int) -> list[str]:

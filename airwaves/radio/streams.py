@@ -7,7 +7,8 @@ in `playlists.py`, ICY metadata in `icy.py`; their public names are re-exported 
 How a station URL becomes a stream (`resolve_stream`, and the first step of `check_stream`
 and `open_stream`):
 
-1. GET the URL, following redirects by hand (each hop checked, at most 5, loops refused);
+1. GET the URL, following redirects with lib/redirects.py (each hop checked, at most 5,
+   loops refused);
 2. read the first bytes: audio (or an `icy-metaint` header) means this is the stream;
 3. an HLS playlist is the stream too (`is_hls`), an HTML page or other text is an error;
 4. a PLS, M3U, XSPF or ASX playlist is read whole (at most 1 MiB) and its entries tried in
@@ -23,20 +24,17 @@ Every failure is a StreamError whose message says what was wrong, in one line:
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 
-import anyio
 import httpx
 
-from airwaves.lib.net import (
-    BlockedAddressError,
-    UnsupportedURLError,
-    check_url,
-    make_async_client,
-)
+from airwaves.lib.guard import BlockedAddressError, UnsupportedURLError
+from airwaves.lib.net import make_async_client
+from airwaves.lib.redirects import RedirectChain, RedirectError, without_fragment
 from airwaves.radio.icy import IcyParser, parse_stream_title, split_artist_title
 from airwaves.radio.playlists import (
     PlaylistEntry,
@@ -69,7 +67,6 @@ __all__ = [
 MAX_REDIRECTS = 5
 PLAYLIST_MAX_BYTES = 1024 * 1024
 SNIFF_BYTES = 4096  # enough to tell a playlist from audio, and two MP3 frames apart
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Content types that are never audio, whatever the bytes say.
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/xhtml")
 _CODECS_BY_TYPE = {
@@ -167,11 +164,11 @@ class _Resolver:
             reason = f": line {errors[0][0]}: {errors[0][1]}" if errors else ""
             raise StreamError(f"playlist {final} lists no http(s) stream{reason}")
         self.chain.append(final)
-        parents = {_without_fragment(u) for u in (url, *self.chain)}
+        parents = {without_fragment(u) for u in (url, *self.chain)}
         failures: list[str] = []
         for entry in entries:
-            if _without_fragment(entry.url) in parents:
-                what = "itself" if _without_fragment(entry.url) in (url, final) else "a parent"
+            if without_fragment(entry.url) in parents:
+                what = "itself" if without_fragment(entry.url) in (url, final) else "a parent"
                 failures.append(f"playlist loop: {final} lists {what} ({entry.url})")
                 continue
             if self.entries_left <= 0:
@@ -192,29 +189,22 @@ async def _get(
 ) -> tuple[str, httpx.Response, AsyncIterator[bytes]]:
     """GETs `url` following redirects by hand; returns (final URL, open response, body).
     `stack` closes the response and its body iterator."""
-    visited: set[str] = set()
-    url = url.strip()
+    # The client's guard decides which addresses are allowed; the chain refuses other
+    # schemes and malformed URLs before any connection is made.
+    chain = RedirectChain(url, max_redirects=MAX_REDIRECTS, allow_private=True)
+    with _errors(url):
+        target = chain.start()
     while True:
-        with _errors(url):
-            # The client's guard decides which addresses are allowed; this refuses other
-            # schemes and malformed URLs before any connection is made.
-            check_url(url, allow_private=True)
-            visited.add(_without_fragment(url))
-            request = client.build_request("GET", url, headers=headers)
+        with _errors(chain.url):
+            request = client.build_request("GET", target, headers=headers)
             response = await client.send(request, stream=True)
         stack.push_async_callback(response.aclose)
-        if response.status_code not in REDIRECT_STATUSES:
+        with _errors(chain.url):
+            target = chain.next(response.status_code, response.headers.get("Location", ""))
+        if target is None:
             break
         await response.aclose()
-        location = response.headers.get("Location", "").strip()
-        if not location:
-            raise StreamError(f"HTTP {response.status_code} redirect without a Location from {url}")
-        target = str(httpx.URL(url).join(location))
-        if _without_fragment(target) in visited:
-            raise StreamError(f"redirect loop: {url} leads back to {target}")
-        if len(visited) > MAX_REDIRECTS:
-            raise StreamError(f"more than {MAX_REDIRECTS} redirects, last to {target}")
-        url = target
+    url = chain.url
     if response.status_code >= 400:
         status = f"HTTP {response.status_code} {response.reason_phrase or ''}".rstrip()
         hint = _STATUS_HINTS.get(response.status_code, "")
@@ -267,7 +257,7 @@ def _errors(url: str) -> Iterator[None]:
         yield
     except StreamError:
         raise
-    except (BlockedAddressError, UnsupportedURLError) as exc:
+    except (BlockedAddressError, UnsupportedURLError, RedirectError) as exc:
         raise StreamError(str(exc)) from exc
     except httpx.TimeoutException as exc:
         raise StreamError(f"timed out waiting for {url}") from exc
@@ -322,20 +312,20 @@ async def check_stream(
     segment. When it fails, `ok` is False and `error` says why in one line.
     """
     info = StreamInfo(ok=False, url=url.strip())
-    deadline = anyio.current_time() + timeout
+    deadline = asyncio.get_running_loop().time() + timeout
     try:
         async with AsyncExitStack() as stack:
             if client is None:
                 client = make_async_client(allow_private=allow_private)
                 stack.push_async_callback(client.aclose)
-            with anyio.fail_after(timeout):
+            async with asyncio.timeout_at(deadline):
                 resolver = _Resolver(client, {"Icy-MetaData": "1"}, stack, 3, 20)
                 opened = await resolver.open(info.url)
             info.url = opened.url
             info.https = opened.url.lower().startswith("https://")
             info.content_type = opened.response.headers.get("Content-Type", "")
             if opened.is_hls:
-                with anyio.fail_after(max(deadline - anyio.current_time(), 0.001)):
+                async with asyncio.timeout_at(deadline):
                     await _check_hls(info, opened, client, stack)
             else:
                 await _check_audio(info, opened, read_bytes, deadline)
@@ -361,14 +351,17 @@ async def _check_audio(info: StreamInfo, opened: _Opened, read_bytes: int, deadl
 
     take(opened.head)
     ended = False
-    with anyio.move_on_after(max(deadline - anyio.current_time(), 0)):
-        with _errors(info.url):
-            async for chunk in opened.body:
-                take(chunk)
-                if len(audio) >= read_bytes:
-                    break
-            else:
-                ended = True
+    try:
+        async with asyncio.timeout_at(deadline):
+            with _errors(info.url):
+                async for chunk in opened.body:
+                    take(chunk)
+                    if len(audio) >= read_bytes:
+                        break
+                else:
+                    ended = True
+    except TimeoutError:
+        pass  # judged on what arrived in time
     if not audio:
         if ended:
             raise StreamError(f"{info.url} sent no audio (the body was empty)")
@@ -483,7 +476,7 @@ async def open_stream(
         headers = {"Icy-MetaData": "1"} if metadata else {}
         resolver = _Resolver(client, headers, stack, 3, 20)
         try:
-            with anyio.fail_after(connect_timeout):
+            async with asyncio.timeout(connect_timeout):
                 opened = await resolver.open(url)
         except TimeoutError:
             raise StreamError(
@@ -570,10 +563,6 @@ def _int(value: str) -> int | None:
 
 def _media_type(content_type: str) -> str:
     return content_type.split(";", 1)[0].strip().lower()
-
-
-def _without_fragment(url: str) -> str:
-    return url.split("#", 1)[0]
 
 
 def _is_text(data: bytes) -> bool:

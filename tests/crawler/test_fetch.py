@@ -125,7 +125,7 @@ def test_a_long_redirect_chain_raises_too_many_redirects(feed_server: FeedServer
 
 def test_it_refuses_a_redirect_to_another_scheme(feed_server: FeedServer) -> None:
     feed_server.route("/feed", status=302, headers={"Location": "file:///etc/passwd"})
-    with pytest.raises(BlockedURLError, match="not an http"):
+    with pytest.raises(BlockedURLError, match="only http and https"):
         fetch_feed(feed_server.url("/feed"))
 
 

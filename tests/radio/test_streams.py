@@ -301,6 +301,16 @@ def test_redirect_loops_and_bad_targets_are_refused(feed_server: FeedServer) -> 
         resolve(feed_server.url("/ftp"))
 
 
+@pytest.mark.parametrize("location", ["http://[::1/x", "http://radio.example:port/"])
+def test_a_redirect_to_no_url_at_all_is_a_stream_error(
+    feed_server: FeedServer, location: str
+) -> None:
+    # httpx reads the Location before the redirect chain does, and refuses it first.
+    feed_server.route("/bad", status=302, headers={"Location": location})
+    with pytest.raises(StreamError, match="Invalid URL in location header"):
+        resolve(feed_server.url("/bad"))
+
+
 def test_long_redirect_chains_are_refused(feed_server: FeedServer) -> None:
     for n in range(8):
         feed_server.route(f"/hop/{n}", status=301, headers={"Location": f"/hop/{n + 1}"})
