@@ -1,7 +1,8 @@
 #!/bin/sh
 # Creates .venv with a Python >= 3.12 (Django 6 needs it) and installs Airwaves into it.
-#   sh scripts/setup.sh          the site
-#   sh scripts/setup.sh test     the site plus the test tools
+#   sh scripts/setup.sh          the site (what `airwaves serve` needs)
+#   sh scripts/setup.sh celery   the site plus Celery, for `airwaves worker` and a broker
+#   sh scripts/setup.sh test     the site, Celery and the test tools
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -27,6 +28,9 @@ if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
 fi
 
-extras=""
-[ "${1:-}" = "test" ] && extras="[test]"
+case "${1:-}" in
+    "") extras="" ;;
+    test | celery) extras="[$1]" ;;
+    *) echo "airwaves: unknown set-up '$1' (use test or celery)" >&2; exit 2 ;;
+esac
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}"
