@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import os
 import ssl
 import threading
@@ -497,7 +498,18 @@ class _Wire:
     def run(self, coroutine: typing.Coroutine[typing.Any, typing.Any, T]) -> T:
         if self.own is None:
             return _BACKGROUND.run(coroutine)
-        return self.own.loop.run_until_complete(coroutine)
+        loop = self.own.loop
+        task = loop.create_task(coroutine)
+        try:
+            return loop.run_until_complete(task)
+        except BaseException:
+            # Interrupted from outside (KeyboardInterrupt, a Celery soft time limit): the
+            # task would otherwise stay on the loop and run on with the next request.
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    loop.run_until_complete(task)
+            raise
 
 
 class HTTP1Transport(httpx.BaseTransport):

@@ -4,9 +4,12 @@ servers. Tests taking `get` run once through each kind of client."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -476,3 +479,60 @@ def test_a_sync_request_body_from_a_generator_is_sent_with_its_length() -> None:
     assert response.status_code == 204
     assert b"\r\nContent-Length: 7\r\n" in received
     assert b"Transfer-Encoding" not in received
+
+
+def test_a_sync_request_interrupted_from_outside_is_cancelled(serve) -> None:
+    # A signal handler raising (Ctrl-C, a Celery soft time limit) lands inside the loop:
+    # the request must not live on there, holding its connection.
+    hung_up = threading.Event()
+
+    def script(connection: socket.socket, head: bytes, n: int) -> bool:
+        if b"/hang" in head:
+            while connection.recv(1024):  # never answers; waits for the client to hang up
+                pass
+            hung_up.set()
+            return False
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        return True
+
+    server = serve(script)
+
+    class Interrupted(Exception):
+        pass
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise Interrupted
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        with make_client(allow_private=True) as client:
+            signal.setitimer(signal.ITIMER_REAL, 0.2)
+            with pytest.raises(Interrupted):
+                client.get(server.url("/hang"))
+            assert hung_up.wait(5)  # the connection was closed, not left to the loop
+            assert client.get(server.url("/next")).text == "ok"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_sync_client_keeps_working_in_a_forked_child(serve) -> None:
+    server = serve(answer(b"ok"))
+    with make_client(allow_private=True) as client:
+        assert client.get(server.url("/parent")).text == "ok"
+        with warnings.catch_warnings():
+            # Python warns about forking a process with threads (the test servers').
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # the child: a fresh wire, not the parent's connection
+            try:
+                ok = client.get(server.url("/child")).text == "ok"
+            except BaseException:
+                ok = False
+            os._exit(0 if ok else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert client.get(server.url("/parent-again")).text == "ok"
+    paths = [head.split(b" ")[1] for head in server.requests]
+    assert sorted(paths) == [b"/child", b"/parent", b"/parent-again"]
+    assert server.connections == 2  # the parent kept its connection; the child made one
