@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import shutil
 import socket
 import ssl
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from airwaves.lib.net import (
     make_client,
 )
 from tests.feedserver import FeedServer
+from tests.tls import make_certificates
 
 
 @pytest.fixture
@@ -143,26 +142,7 @@ def test_a_given_transport_is_used_as_is() -> None:
 @pytest.fixture(scope="module")
 def certificates(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A test CA and a certificate for feeds.example signed by it (no IP in it)."""
-    if shutil.which("openssl") is None:
-        pytest.skip("needs the openssl command")
-    folder = tmp_path_factory.mktemp("tls")
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
-    (folder / "leaf.ext").write_text(
-        "subjectAltName=DNS:feeds.example\nbasicConstraints=critical,CA:FALSE\n"
-        "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
-        "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"
-    )
-    commands = [
-        ["openssl", "req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2"]
-        + ["-subj", "/CN=Airwaves test CA", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
-        ["openssl", "req", *ec, "-keyout", "leaf.key", "-out", "leaf.csr"]
-        + ["-subj", "/CN=feeds.example"],
-        ["openssl", "x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key"]
-        + ["-CAcreateserial", "-out", "leaf.pem", "-days", "2", "-extfile", "leaf.ext"],
-    ]
-    for command in commands:
-        subprocess.run(command, cwd=folder, check=True, capture_output=True)
-    return folder
+    return make_certificates(tmp_path_factory.mktemp("tls"), "feeds.example")
 
 
 def test_https_uses_the_host_name_for_sni_and_certificate_checks(certificates: Path) -> None:

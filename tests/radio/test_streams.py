@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from airwaves.lib.net import make_async_client
@@ -22,6 +21,7 @@ from airwaves.radio.streams import (
 )
 from tests.feedserver import FeedServer, Request
 from tests.icecast import Icecast
+from tests.tls import client_tls, make_certificates, server_tls
 
 TESTDATA = Path(__file__).parent / "testdata"
 SAMPLE_HOST = "http://radio.example.org:8000"  # where the saved playlists point
@@ -264,21 +264,24 @@ def test_a_server_answering_garbage_gets_a_clear_reason(private_urls: None) -> N
     assert info.error.startswith(f"{url} broke the HTTP protocol: malformed HTTP response")
 
 
-def test_the_https_flag_follows_the_final_url(audio_samples: dict[str, bytes]) -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.scheme == "http":
-            return httpx.Response(301, headers={"Location": "https://radio.example.org/live"})
-        return httpx.Response(
-            200, headers={"Content-Type": "audio/mpeg"}, content=audio_samples["mp3"]
-        )
+def test_the_https_flag_follows_the_final_url(
+    audio_samples: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIRWAVES_ALLOW_PRIVATE_URLS", "1")
+    tls = make_certificates(tmp_path, "radio.example.org")
+    with FeedServer(ssl_context=server_tls(tls)) as https, FeedServer() as http:
+        https.route("/live", audio_samples["mp3"], headers={"Content-Type": "audio/mpeg"})
+        secure = https.url("/live").replace("127.0.0.1", "radio.example.org")
+        http.route("/live", status=301, headers={"Location": secure})
 
-    async def run() -> StreamInfo:
-        transport = httpx.MockTransport(handler)
-        async with make_async_client(transport=transport) as client:
-            return await check_stream("http://radio.example.org/live", client=client)
+        async def run() -> StreamInfo:
+            async with make_async_client(
+                resolver=lambda host, port: ["127.0.0.1"], verify=client_tls(tls)
+            ) as client:
+                return await check_stream(http.url("/live"), client=client)
 
-    info = asyncio.run(run())
-    assert (info.ok, info.url, info.https) == (True, "https://radio.example.org/live", True)
+        info = asyncio.run(run())
+    assert (info.ok, info.error, info.url, info.https) == (True, "", secure, True)
 
 
 # -- redirects and playlists -----------------------------------------------------------------
