@@ -150,6 +150,19 @@ def test_a_redirect_without_location_is_an_error(feed_server: FeedServer, fetch)
         fetch(feed_server.url("/feed"))
 
 
+@pytest.mark.parametrize(
+    ("location", "reason"),
+    [("http://[::1/x", "Invalid port"), ("http://feeds.example:port/", "Invalid port")],
+)
+def test_a_malformed_location_is_a_clear_error(
+    feed_server: FeedServer, fetch, location: str, reason: str
+) -> None:
+    feed_server.route("/feed", status=302, headers={"Location": location})
+    with pytest.raises(FetchError, match=reason):
+        fetch(feed_server.url("/feed"))
+    assert len(feed_server.requests) == 1
+
+
 def test_404_raises_http_status_error(feed_server: FeedServer, fetch) -> None:
     with pytest.raises(HTTPStatusError, match="HTTP 404 Not Found") as raised:
         fetch(feed_server.url("/missing.xml"))
