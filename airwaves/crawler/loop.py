@@ -164,10 +164,9 @@ class Crawler:
 
     def _claim_batch(self) -> list[FeedState]:
         # Taken for this pass and claimed for running at once (see claims.py).
-        rows = take_due_feeds(
+        return take_due_feeds(
             timezone.now(), limit=BATCH_SIZE, per_host=self.per_host, lease=self.lease, run=True
         )
-        return [FeedState(*row[:6], host=row[6]) for row in rows]
 
     async def _refresh(self, transport, state: FeedState, summary: PassSummary) -> None:
         try:

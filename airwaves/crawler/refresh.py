@@ -15,7 +15,7 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
-from airwaves.crawler.claims import claim_feed
+from airwaves.crawler.claims import FeedState, claim_feed
 from airwaves.crawler.errors import CrawlError, HTTPStatusError
 from airwaves.crawler.fetch import FetchResult, fetch_feed
 from airwaves.crawler.parse import parse_feed
@@ -43,19 +43,6 @@ class RefreshResult:
     new_episodes: int = 0
     updated_episodes: int = 0
     error: str = ""
-
-
-@dataclass(slots=True)
-class FeedState:
-    """What a refresh needs to know about the feed before fetching it."""
-
-    podcast_id: int
-    feed_url: str
-    etag: str
-    last_modified: str
-    content_hash: str
-    feed_interval: int | None
-    host: str = ""
 
 
 def begin_refresh(podcast_id: int) -> FeedState | None:

@@ -96,7 +96,24 @@ def store_feed(
 ) -> StoreResult:
     """Upserts the feed's show and episodes. Safe to run twice at once: the podcast
     row is locked first, so concurrent stores of one feed run one after the other.
-    `stored` is stored_episodes() as read by a refresh that holds the feed's claim."""
+    `stored` is stored_episodes() as read by a refresh that holds the feed's claim.
+
+    A claim can still run out under a very slow refresh, and another refresh then
+    store the same new episodes after `stored` was read: the insert loses the race on
+    the unique constraints, the transaction rolls back, and the store runs once more
+    against the episodes stored now, so the new ones become updates."""
+    try:
+        return _store_feed_once(podcast_id, feed, meta, stored)
+    except IntegrityError:
+        if stored is None:
+            raise
+        log.info("feed %s was stored meanwhile by another refresh: storing again", podcast_id)
+        return _store_feed_once(podcast_id, feed, meta, None)
+
+
+def _store_feed_once(
+    podcast_id: int, feed: ParsedFeed, meta: FeedMeta, stored: list[tuple] | None
+) -> StoreResult:
     now = timezone.now()
     with transaction.atomic():
         channel_hash, never_stored, source, feed_url = lock_podcast(podcast_id)

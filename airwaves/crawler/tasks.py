@@ -21,7 +21,7 @@ from celery import Celery
 from django.conf import settings
 from django.utils import timezone
 
-from airwaves.crawler.claims import TAKEN_COLUMNS, make_all_due, take_due_feeds
+from airwaves.crawler.claims import make_all_due, take_due_feeds
 from airwaves.crawler.loop import check_due_stations_quietly
 from airwaves.crawler.refresh import refresh_feed
 
@@ -98,8 +98,8 @@ def enqueue_due_feeds(include_all: bool = False) -> int:
         )
         if not rows:
             return queued
-        for row in rows:
-            refresh_feed_task.delay(row[0], row[TAKEN_COLUMNS.index("host")])
+        for feed in rows:
+            refresh_feed_task.delay(feed.podcast_id, feed.host)
         queued += len(rows)
 
 
