@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from airwaves.crawler.parse import parse_feed
@@ -40,3 +42,28 @@ def test_a_store_that_lost_the_race_to_another_updates_instead_of_failing():
         "second",
         "third",
     ]
+
+
+def test_twenty_thousand_items_with_one_title_and_as_many_untitled_store_in_seconds():
+    podcast = make_podcast()
+    same = [Item("Weekly news", f"news-{n}", "") for n in range(20_000)]
+    untitled = [Item("", f"untitled-{n}", "") for n in range(20_000)]
+    feed = processed(Feed(items=same + untitled))
+
+    started = time.monotonic()
+    result = store_feed(podcast.pk, feed, FeedMeta(), stored_episodes(podcast.pk))
+    elapsed = time.monotonic() - started
+
+    assert result.new_episodes == 40_000
+    slugs = list(Episode.objects.filter(podcast=podcast).values_list("slug", flat=True))
+    assert len(set(slugs)) == 40_000
+    assert {"weekly-news", "weekly-news-20000", "untitled-episode-20000"} <= set(slugs)
+    # A probe loop took about a minute here; storing takes a few seconds.
+    assert elapsed < 30, elapsed
+
+    # More of the same later: numbered on from the highest, without probing each number.
+    more = processed(Feed(items=[Item("Weekly news", "news-new", "")] + same + untitled))
+    started = time.monotonic()
+    store_feed(podcast.pk, more, FeedMeta(), stored_episodes(podcast.pk))
+    assert time.monotonic() - started < 30
+    assert Episode.objects.get(podcast=podcast, guid="news-new").slug == "weekly-news-20001"
