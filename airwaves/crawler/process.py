@@ -7,6 +7,7 @@ import hashlib
 import re
 from dataclasses import fields, replace
 
+from airwaves.crawler.budget import UNLIMITED, Budget
 from airwaves.crawler.parse_common import RULES_VERSION
 from airwaves.crawler.types import ParsedEpisode, ParsedFeed
 from airwaves.lib.sanitize import html_to_text, sanitize_html
@@ -16,15 +17,18 @@ MAX_GUID_LENGTH = 512
 _WHITESPACE = re.compile(r"\s+")
 
 
-def process_feed(feed: ParsedFeed, base_url: str = "") -> ParsedFeed:
+def process_feed(feed: ParsedFeed, base_url: str = "", budget: Budget = UNLIMITED) -> ParsedFeed:
     """base_url is where the feed was fetched from; relative links in show notes
-    resolve against it (or against the episode's own link).
+    resolve against it (or against the episode's own link). `budget` is checked once
+    per episode.
 
     Items the parser passed through as `unchanged` stubs (their XML is as stored last
     time) stay as they are: there is nothing to clean and nothing to write."""
     episodes: list[ParsedEpisode] = []
     seen: set[str] = set()
+    check = budget.check
     for episode in feed.episodes:
+        check("cleaning the items")
         cleaned = episode if episode.unchanged else process_episode(episode, base_url)
         # A feed that repeats an item (same identity) keeps the first, newest-listed copy.
         if cleaned.guid in seen:
@@ -71,7 +75,9 @@ def process_episode(episode: ParsedEpisode, base_url: str = "") -> ParsedEpisode
     return cleaned
 
 
-_CHANNEL_FIELDS = tuple(f.name for f in fields(ParsedFeed) if f.name != "episodes")
+_CHANNEL_FIELDS = tuple(
+    f.name for f in fields(ParsedFeed) if f.name not in ("episodes", "warnings")
+)
 
 
 def channel_fingerprint(feed: ParsedFeed) -> str:

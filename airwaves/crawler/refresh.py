@@ -15,6 +15,7 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
+from airwaves.crawler.budget import Budget
 from airwaves.crawler.claims import FeedState, claim_feed
 from airwaves.crawler.errors import CrawlError, HTTPStatusError
 from airwaves.crawler.fetch import FetchResult, fetch_feed
@@ -88,11 +89,20 @@ def finish_refresh(
     # Read once, used twice: by parse to skip items whose XML is as stored, and by store
     # to match the rest. This refresh holds the feed's claim, so nothing else writes
     # these episodes in between.
+    # The download had its own caps; what follows grows with the feed, so it has a
+    # budget too (a feed past it fails, keeping what it had, and frees its claim).
+    budget = Budget(settings.REFRESH_TIME_BUDGET)
     episodes = stored_episodes(state.podcast_id)
-    parsed = parse_feed(fetched.content, url=fetched.url, known=known_items(episodes))
+    parsed = parse_feed(
+        fetched.content,
+        url=fetched.url,
+        known=known_items(episodes),
+        max_items=settings.FEED_MAX_ITEMS or None,
+        budget=budget,
+    )
     meta.channel_hash = channel_fingerprint(parsed)
-    feed = process_feed(parsed, base_url=fetched.url)
-    stored = store_feed(state.podcast_id, feed, meta, episodes)
+    feed = process_feed(parsed, base_url=fetched.url, budget=budget)
+    stored = store_feed(state.podcast_id, feed, meta, episodes, budget=budget)
     return RefreshResult(state.podcast_id, "ok", stored.new_episodes, stored.updated_episodes)
 
 

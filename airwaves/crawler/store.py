@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from airwaves.crawler.budget import UNLIMITED, Budget
 from airwaves.crawler.schedule import (
     bounds_from_settings,
     feed_interval,
@@ -74,7 +75,11 @@ def episode_values(item: ParsedEpisode) -> dict:
 
 
 def store_feed(
-    podcast_id: int, feed: ParsedFeed, meta: FeedMeta, stored: list[tuple] | None = None
+    podcast_id: int,
+    feed: ParsedFeed,
+    meta: FeedMeta,
+    stored: list[tuple] | None = None,
+    budget: Budget = UNLIMITED,
 ) -> StoreResult:
     """Upserts the feed's show and episodes. Safe to run twice at once: the podcast
     row is locked first, so concurrent stores of one feed run one after the other.
@@ -83,18 +88,25 @@ def store_feed(
     A claim can still run out under a very slow refresh, and another refresh then
     store the same new episodes after `stored` was read: the insert loses the race on
     the unique constraints, the transaction rolls back, and the store runs once more
-    against the episodes stored now, so the new ones become updates."""
+    against the episodes stored now, so the new ones become updates.
+
+    `feed.warnings` (items left out, notes cut) go on the feed's health record; past
+    the `budget` the transaction rolls back with BudgetExceeded."""
     try:
-        return _store_feed_once(podcast_id, feed, meta, stored)
+        return _store_feed_once(podcast_id, feed, meta, stored, budget)
     except IntegrityError:
         if stored is None:
             raise
         log.info("feed %s was stored meanwhile by another refresh: storing again", podcast_id)
-        return _store_feed_once(podcast_id, feed, meta, None)
+        return _store_feed_once(podcast_id, feed, meta, None, budget)
 
 
 def _store_feed_once(
-    podcast_id: int, feed: ParsedFeed, meta: FeedMeta, stored: list[tuple] | None
+    podcast_id: int,
+    feed: ParsedFeed,
+    meta: FeedMeta,
+    stored: list[tuple] | None,
+    budget: Budget,
 ) -> StoreResult:
     now = timezone.now()
     with transaction.atomic():
@@ -106,11 +118,14 @@ def _store_feed_once(
         )
         interval = feed_interval(feed)
         health = success_changes(now, interval, meta)
+        if feed.warnings:
+            # The refresh succeeded with a cut: the operator sees why on the feed.
+            health["last_error"] = ("warning: " + "; ".join(feed.warnings))[:2000]
         if not channel_changed and not moves:
             # The usual refresh: new or edited episodes, the show as it was. One UPDATE
             # of the columns that change, instead of loading and saving the whole row.
             update_columns(Podcast, [(podcast_id, health)])
-            return upsert_episodes(Podcast(pk=podcast_id), feed.episodes, now, stored)
+            return upsert_episodes(Podcast(pk=podcast_id), feed.episodes, now, stored, budget)
         podcast = Podcast.objects.select_for_update().get(pk=podcast_id)
         if channel_changed:
             update_podcast(podcast, feed)
@@ -120,7 +135,7 @@ def _store_feed_once(
         save_with_unique_slug(podcast)
         if channel_changed:
             set_categories(podcast, feed.categories)
-        result = upsert_episodes(podcast, feed.episodes, now, stored)
+        result = upsert_episodes(podcast, feed.episodes, now, stored, budget)
         if target is not None:
             merge_into(podcast, target)
             result.moved_to = target.pk
@@ -404,6 +419,7 @@ def upsert_episodes(
     items: list[ParsedEpisode],
     now: datetime,
     stored: list[tuple] | None = None,
+    budget: Budget = UNLIMITED,
 ) -> StoreResult:
     rows = stored if stored is not None else stored_episodes(podcast.pk)
     # Stored rows stay tuples (see STORED_EPISODE_COLUMNS); a model instance is built
@@ -420,9 +436,11 @@ def upsert_episodes(
     slugs = SlugSet((row[2] for row in rows), fallback="episode")
     to_create: list[Episode] = []
     to_update: list[tuple[int, dict]] = []
+    check = budget.check
     for item in items:
         if item.unchanged:
             continue
+        check("storing the items")
         values = episode_values(item)
         row = existing.get(item.guid) or rematch(item, by_enclosure, by_title_day)
         if row is None:
