@@ -108,3 +108,25 @@ def test_a_feed_listing_its_oldest_item_first_keeps_its_newest(feed_server, sett
     )
     podcast.refresh_from_db()
     assert "only the newest 10 were read" in podcast.last_error
+
+
+def test_show_notes_of_150000_nested_divs_are_cut_and_the_feed_still_succeeds(feed_server):
+    deep = "<div>" * 150_000 + "Notes" + "</div>" * 150_000
+    feed = three_episode_feed("Deep")
+    feed.items[0].description = deep
+    feed_server.route("/deep.xml", feed.xml())
+    podcast = add_podcast(feed_server.url("/deep.xml"))
+
+    started = time.monotonic()
+    result = refresh_feed(podcast.pk)
+
+    assert time.monotonic() - started < 30
+    assert result.status == "ok", result.error
+    podcast.refresh_from_db()
+    assert podcast.fetch_status == "ok"
+    assert podcast.last_error == (
+        "warning: the show notes of 1 item were cut (longer than 262,144 characters,"
+        " elements nested deeper than 100)"
+    )
+    assert podcast.episodes.count() == 3
+    assert "<div" not in podcast.episodes.get(guid="g3").description
