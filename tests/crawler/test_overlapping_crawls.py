@@ -11,7 +11,8 @@ import pytest
 from django.db import connection
 from django.db.models import Count
 
-from airwaves.crawler.loop import PassSummary, crawl_pass
+from airwaves.crawler.jobs import crawl_pass
+from airwaves.crawler.loop import PassSummary
 from airwaves.podcasts.models import Episode, Podcast
 from tests.crawler.test_crawl_loop import serve_farm
 from tests.feeds import Item, three_episode_feed
