@@ -78,9 +78,9 @@ TAKEN_COLUMNS = ("pk", "feed_url", "etag", "last_modified", "content_hash", "fee
 def take_due_feeds(
     now: datetime, *, limit: int, per_host: int, lease: timedelta, run: bool = False
 ) -> list[FeedState]:
-    """Takes up to `limit` due feeds for one pass, at most `per_host` from any host.
-    A feed another refresh holds is not due (see the module's docstring). With `run`, the caller refreshes them itself: they
-    are also claimed for running (claimed_until), in the same write."""
+    """Takes up to `limit` due feeds for one pass, at most `per_host` from any host; a
+    feed another refresh holds is not due. With `run`, the caller refreshes them
+    itself: they are also claimed for running (claimed_until), in the same write."""
     wanted = due_q(now)
     # Read more candidates than needed so a host with many due feeds cannot fill the
     # whole batch; the per-host cap then spreads the pass over hosts.

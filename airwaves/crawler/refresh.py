@@ -86,12 +86,12 @@ def finish_refresh(
     if status is not None:
         record_not_modified(state.podcast_id, state.feed_interval, meta)
         return RefreshResult(state.podcast_id, status)
-    # Read once, used twice: by parse to skip items whose XML is as stored, and by store
-    # to match the rest. This refresh holds the feed's claim, so nothing else writes
-    # these episodes in between.
     # The download had its own caps; what follows grows with the feed, so it has a
     # budget too (a feed past it fails, keeping what it had, and frees its claim).
     budget = Budget(settings.REFRESH_TIME_BUDGET)
+    # Read once, used twice: by parse to skip items whose XML is as stored, and by store
+    # to match the rest. This refresh holds the feed's claim, so nothing else writes
+    # these episodes in between (store_feed copes if a claim ran out meanwhile).
     episodes = stored_episodes(state.podcast_id)
     parsed = parse_feed(
         fetched.content,
