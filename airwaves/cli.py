@@ -62,7 +62,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def start_background_crawler(stop: threading.Event) -> threading.Thread:
     """The crawl loop in a thread of the web server process, so one command runs the
     whole site. With a broker configured it only schedules; workers refresh."""
-    from airwaves.crawler.loop import crawl_forever
+    from airwaves.crawler.jobs import crawl_forever
 
     thread = threading.Thread(target=crawl_forever, args=(stop,), name="crawler", daemon=True)
     thread.start()
@@ -121,7 +121,7 @@ def read_url_list(path: str) -> list[str]:
 def cmd_crawl(args: argparse.Namespace) -> int:
     setup_django()
     ensure_database()
-    from airwaves.crawler.loop import crawl_forever_in_processes, crawl_pass_in_processes
+    from airwaves.crawler.jobs import crawl_forever_in_processes, crawl_pass_in_processes
 
     if args.processes < 1:
         raise CommandError("--processes must be 1 or more")

@@ -237,6 +237,10 @@ CRAWL_CONCURRENCY = envint("AIRWAVES_CRAWL_CONCURRENCY", 32)
 CRAWL_PER_HOST = envint("AIRWAVES_CRAWL_PER_HOST", 4)
 # How long a claimed feed stays claimed if its refresh never finishes (crashed worker).
 CRAWL_LEASE_SECONDS = envint("AIRWAVES_CRAWL_LEASE_SECONDS", 600)
+# One refresh reads at most this many items (the newest) and may spend this many
+# seconds parsing, cleaning and storing (0: no limit), so no feed holds up the others.
+FEED_MAX_ITEMS = envint("AIRWAVES_FEED_MAX_ITEMS", 10_000)
+REFRESH_TIME_BUDGET = envint("AIRWAVES_REFRESH_TIME_BUDGET", 120)
 
 # With a broker (redis://… or amqp://…), refreshes run as Celery tasks on any number
 # of worker machines; without one, in-process.

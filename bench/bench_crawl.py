@@ -165,7 +165,7 @@ def run_size(feeds: int, concurrency: int, processes: int) -> dict:
     django.setup()
     from django.core.management import call_command
 
-    from airwaves.crawler.loop import crawl_pass_in_processes
+    from airwaves.crawler.jobs import crawl_pass_in_processes
     from airwaves.podcasts.models import Podcast
 
     call_command("migrate", verbosity=0)

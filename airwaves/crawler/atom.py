@@ -11,6 +11,7 @@ from typing import Any
 
 from lxml import etree
 
+from airwaves.crawler.budget import UNLIMITED, Budget
 from airwaves.crawler.parse_common import (
     ATOM_NAMESPACES,
     XML_LANG,
@@ -41,7 +42,12 @@ _ATOM03 = {"tagline": "subtitle", "copyright": "rights", "issued": "published"}
 
 
 def parse_atom(
-    root: etree._Element, *, url: str = "", known: Mapping[str, ParsedEpisode] | None = None
+    root: etree._Element,
+    *,
+    url: str = "",
+    known: Mapping[str, ParsedEpisode] | None = None,
+    max_items: int | None = None,
+    budget: Budget = UNLIMITED,
 ) -> ParsedFeed:
     """Reads an Atom <feed> document (`known`: parse_common.read_items)."""
     found = index_children(root, _NAMES, _LISTS)
@@ -65,7 +71,8 @@ def parse_atom(
     )
     feed.copyright = text_of(_first(found, "rights"))
 
-    feed.episodes = read_items(found.get("entry", ()), base, _read_entry, known)
+    entries = found.get("entry", ())
+    feed.episodes = read_items(feed, entries, base, _read_entry, known, max_items, budget)
     return feed
 
 

@@ -11,12 +11,17 @@ doing the same work twice:
 2. Run: `refresh_feed` claims the feed itself by setting `claimed_until` only where
    it is unset or expired. The loser of a race (the same feed queued twice, or
    `airwaves add` during a crawl) does nothing. Every way a refresh ends clears it.
+
+A feed whose run claim is live is not due for anyone, whatever its `next_check_at`
+says: neither `make_all_due` (`crawl --all` started while another crawl runs) nor a
+scheduler takes it, so two crawls never refresh one feed at once.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -25,35 +30,57 @@ from airwaves.crawler.store import update_columns
 from airwaves.podcasts.models import Podcast
 
 
+def unclaimed_q(now: datetime) -> Q:
+    """No refresh of the feed is running (its run claim is unset or has expired)."""
+    return Q(claimed_until=None) | Q(claimed_until__lt=now)
+
+
 def due_q(now: datetime) -> Q:
-    return Q(source=Podcast.Source.FEED, moved_to=None) & (
-        Q(next_check_at=None) | Q(next_check_at__lte=now)
+    return (
+        Q(source=Podcast.Source.FEED, moved_to=None)
+        & (Q(next_check_at=None) | Q(next_check_at__lte=now))
+        & unclaimed_q(now)
     )
 
 
 def claim_feed(podcast_id: int, now: datetime, lease: timedelta) -> bool:
-    free = Q(claimed_until=None) | Q(claimed_until__lt=now)
-    claimed = Podcast.objects.filter(free, pk=podcast_id).update(claimed_until=now + lease)
+    claimed = Podcast.objects.filter(unclaimed_q(now), pk=podcast_id).update(
+        claimed_until=now + lease
+    )
     return claimed == 1
 
 
 def make_all_due(now: datetime) -> int:
-    """`crawl --all`: every crawlable feed is due now, dead ones included."""
-    return Podcast.objects.filter(source=Podcast.Source.FEED, moved_to=None).update(
-        next_check_at=now
-    )
+    """`crawl --all`: every crawlable feed is due now, dead ones included; feeds being
+    refreshed right now are left to the refresh that holds them (it schedules them)."""
+    return Podcast.objects.filter(
+        unclaimed_q(now), source=Podcast.Source.FEED, moved_to=None
+    ).update(next_check_at=now)
 
 
-# What take_due_feeds reads of each feed it takes: all a refresh needs to start.
+class FeedState(NamedTuple):
+    """What a refresh needs to know about a feed before fetching it: what
+    take_due_feeds reads of each feed it takes."""
+
+    podcast_id: int
+    feed_url: str
+    etag: str
+    last_modified: str
+    content_hash: str
+    feed_interval: int | None
+    host: str = ""
+
+
+# FeedState's columns, in order.
 TAKEN_COLUMNS = ("pk", "feed_url", "etag", "last_modified", "content_hash", "feed_interval", "host")
 
 
 def take_due_feeds(
     now: datetime, *, limit: int, per_host: int, lease: timedelta, run: bool = False
-) -> list[tuple]:
-    """Takes up to `limit` due feeds for one pass, at most `per_host` from any host,
-    and returns their TAKEN_COLUMNS. With `run`, the caller refreshes them itself: they
-    are also claimed for running (claimed_until), in the same write."""
+) -> list[FeedState]:
+    """Takes up to `limit` due feeds for one pass, at most `per_host` from any host; a
+    feed another refresh holds is not due. With `run`, the caller refreshes them
+    itself: they are also claimed for running (claimed_until), in the same write."""
     wanted = due_q(now)
     # Read more candidates than needed so a host with many due feeds cannot fill the
     # whole batch; the per-host cap then spreads the pass over hosts.
@@ -80,6 +107,6 @@ def take_due_feeds(
         rows = Podcast.objects.filter(wanted, pk__in=picked)
         if connection.features.has_select_for_update_skip_locked:
             rows = rows.select_for_update(skip_locked=True)
-        taken = list(rows.values_list(*TAKEN_COLUMNS))
-        update_columns(Podcast, [(row[0], changes) for row in taken])
+        taken = [FeedState._make(row) for row in rows.values_list(*TAKEN_COLUMNS)]
+        update_columns(Podcast, [(feed.podcast_id, changes) for feed in taken])
     return taken

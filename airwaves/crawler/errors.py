@@ -9,7 +9,9 @@ Every error carries a message fit to show an operator on the feed's health recor
     │   ├── TooLargeError       the (decompressed) body exceeded the size cap
     │   ├── FetchTimeoutError   connecting or downloading took too long
     │   └── TooManyRedirects    the redirect chain was too long or looped
-    └── ParseError              the bytes are not a feed we can read
+    ├── ParseError              the bytes are not a feed we can read
+    ├── BudgetExceeded          parsing, cleaning and storing took longer than allowed
+    └── SetupError              the crawler cannot run as configured (not about a feed)
 """
 
 from __future__ import annotations
@@ -47,4 +49,12 @@ class TooManyRedirects(FetchError):
 
 
 class ParseError(CrawlError):
+    pass
+
+
+class BudgetExceeded(CrawlError):
+    pass
+
+
+class SetupError(CrawlError):
     pass

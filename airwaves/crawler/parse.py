@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from lxml import etree
 
 from airwaves.crawler.atom import parse_atom
+from airwaves.crawler.budget import UNLIMITED, Budget
 from airwaves.crawler.errors import ParseError
 from airwaves.crawler.rss import parse_rss
 from airwaves.crawler.types import ParsedEpisode, ParsedFeed
@@ -46,7 +47,12 @@ _HEAD = 512
 
 
 def parse_feed(
-    data: bytes, *, url: str = "", known: Mapping[str, ParsedEpisode] | None = None
+    data: bytes,
+    *,
+    url: str = "",
+    known: Mapping[str, ParsedEpisode] | None = None,
+    max_items: int | None = None,
+    budget: Budget = UNLIMITED,
 ) -> ParsedFeed:
     """Parse a downloaded feed. `url` is where it came from, for resolving relative URLs.
 
@@ -55,14 +61,17 @@ def parse_feed(
     as their stubs, unread (see parse_common.read_items). A refresh passes the stored
     episodes here; `{}` asks for the digests only.
 
+    At most `max_items` items are read, the newest, with a warning in `feed.warnings`
+    when some are left out; past the `budget` it raises BudgetExceeded.
+
     Raises ParseError, with a reason fit for the operator, when the bytes are not a feed.
     """
     root = _load(data)
     kind = detect_format(root)
     if kind == "atom":
-        feed = parse_atom(root, url=url, known=known)
+        feed = parse_atom(root, url=url, known=known, max_items=max_items, budget=budget)
     elif kind in ("rss", "rdf"):
-        feed = parse_rss(root, url=url, known=known)
+        feed = parse_rss(root, url=url, known=known, max_items=max_items, budget=budget)
     else:
         raise ParseError(f"not a feed: root element is <{_local_name(root.tag)}>")
     if not feed.title and not feed.episodes:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urljoin
 
 from lxml import etree
 
+from airwaves.crawler.budget import UNLIMITED, Budget
 from airwaves.crawler.types import ParsedEpisode, ParsedFeed
 from airwaves.lib.durations import parse_duration
 
@@ -351,17 +352,31 @@ def item_digest(element: etree._Element, base: str) -> str:
 
 
 def read_items(
-    elements: Iterable[etree._Element],
+    feed: ParsedFeed,
+    elements: Sequence[etree._Element],
     base: str,
     read: Callable[[etree._Element, str], ParsedEpisode | None],
     known: Mapping[str, ParsedEpisode] | None,
+    max_items: int | None = None,
+    budget: Budget = UNLIMITED,
 ) -> list[ParsedEpisode]:
     """Reads each item with `read`. With `known` (stubs of the items stored last time, by
     digest), every item gets its digest in `fingerprint`, and an item whose XML is
     unchanged comes back as its stub without being read: most of a changed feed is old
-    episodes, and reading them again is most of the cost of a refresh."""
+    episodes, and reading them again is most of the cost of a refresh.
+
+    At most `max_items` are read, the newest (see newest_items); leaving some out adds
+    a warning to `feed`. `budget` is checked once per item."""
+    if max_items is not None and len(elements) > max_items:
+        feed.warnings.append(
+            f"the feed lists {len(elements):,} items: only the newest {max_items:,} were read"
+            " (AIRWAVES_FEED_MAX_ITEMS)"
+        )
+        elements = newest_items(elements, max_items, base, read)
     episodes = []
+    check = budget.check
     for element in elements:
+        check("reading the items")
         if known is None:
             episode = read(element, base)
         else:
@@ -374,3 +389,18 @@ def read_items(
         if episode is not None:
             episodes.append(episode)
     return episodes
+
+
+def newest_items(
+    elements: Sequence[etree._Element],
+    count: int,
+    base: str,
+    read: Callable[[etree._Element, str], ParsedEpisode | None],
+) -> Sequence[etree._Element]:
+    """The `count` newest of a feed's items. Feeds list the newest first, except those
+    (serials, archives) that list the oldest first: the dates of the first and the last
+    item tell which end to keep, without reading the items in between."""
+    first, last = read(elements[0], base), read(elements[-1], base)
+    if first and last and first.published and last.published and last.published > first.published:
+        return elements[-count:][::-1] if count else ()
+    return elements[:count]

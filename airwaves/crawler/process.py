@@ -5,40 +5,52 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import fields, replace
 
+from airwaves.crawler.budget import UNLIMITED, Budget
 from airwaves.crawler.parse_common import RULES_VERSION
 from airwaves.crawler.types import ParsedEpisode, ParsedFeed
-from airwaves.lib.sanitize import html_to_text, sanitize_html
+from airwaves.lib.sanitize import html_to_text, sanitize_notes
 
 SUMMARY_CHARS = 280
 MAX_GUID_LENGTH = 512
 _WHITESPACE = re.compile(r"\s+")
 
 
-def process_feed(feed: ParsedFeed, base_url: str = "") -> ParsedFeed:
+def process_feed(feed: ParsedFeed, base_url: str = "", budget: Budget = UNLIMITED) -> ParsedFeed:
     """base_url is where the feed was fetched from; relative links in show notes
-    resolve against it (or against the episode's own link).
+    resolve against it (or against the episode's own link). `budget` is checked once
+    per episode.
 
     Items the parser passed through as `unchanged` stubs (their XML is as stored last
     time) stay as they are: there is nothing to clean and nothing to write."""
     episodes: list[ParsedEpisode] = []
     seen: set[str] = set()
+    check = budget.check
+    cuts: Counter[str] = Counter()
     for episode in feed.episodes:
-        cleaned = episode if episode.unchanged else process_episode(episode, base_url)
+        check("cleaning the items")
+        cleaned = episode if episode.unchanged else process_episode(episode, base_url, cuts)
         # A feed that repeats an item (same identity) keeps the first, newest-listed copy.
         if cleaned.guid in seen:
             continue
         seen.add(cleaned.guid)
         episodes.append(cleaned)
+    description = sanitize_notes(feed.description_html or feed.subtitle, feed.link or base_url)
+    warnings = list(feed.warnings)
+    if description.cut:
+        warnings.append(f"the show's description was cut ({description.cut})")
+    for reason, count in sorted(cuts.items()):
+        items = "1 item" if count == 1 else f"{count:,} items"
+        warnings.append(f"the show notes of {items} were cut ({reason})")
     return replace(
         feed,
         title=clean_text(feed.title),
         author=clean_text(feed.author),
         owner_name=clean_text(feed.owner_name),
-        description_html=sanitize_html(
-            feed.description_html or feed.subtitle, feed.link or base_url
-        ),
+        description_html=description.html,
+        warnings=warnings,
         subtitle=summarize(feed.subtitle, feed.description_html),
         link=clean_url(feed.link),
         image_url=clean_url(feed.image_url),
@@ -48,9 +60,16 @@ def process_feed(feed: ParsedFeed, base_url: str = "") -> ParsedFeed:
     )
 
 
-def process_episode(episode: ParsedEpisode, base_url: str = "") -> ParsedEpisode:
+def process_episode(
+    episode: ParsedEpisode, base_url: str = "", cuts: Counter[str] | None = None
+) -> ParsedEpisode:
+    """One item, cleaned. When its show notes had to be cut to be sanitized in bounded
+    time, the reason is counted in `cuts`."""
     title = clean_text(episode.title)
     enclosure_url = clean_url(episode.enclosure_url)
+    notes = sanitize_notes(episode.description_html or episode.subtitle, episode.link or base_url)
+    if notes.cut and cuts is not None:
+        cuts[notes.cut] += 1
     cleaned = replace(
         episode,
         title=title,
@@ -60,9 +79,7 @@ def process_episode(episode: ParsedEpisode, base_url: str = "") -> ParsedEpisode
         enclosure_type=episode.enclosure_type.strip()[:100] if enclosure_url else "",
         enclosure_length=episode.enclosure_length if enclosure_url else None,
         image_url=clean_url(episode.image_url),
-        description_html=sanitize_html(
-            episode.description_html or episode.subtitle, episode.link or base_url
-        ),
+        description_html=notes.html,
         subtitle=summarize(episode.subtitle, episode.description_html),
     )
     cleaned.guid = identity_key(cleaned)
@@ -71,7 +88,9 @@ def process_episode(episode: ParsedEpisode, base_url: str = "") -> ParsedEpisode
     return cleaned
 
 
-_CHANNEL_FIELDS = tuple(f.name for f in fields(ParsedFeed) if f.name != "episodes")
+_CHANNEL_FIELDS = tuple(
+    f.name for f in fields(ParsedFeed) if f.name not in ("episodes", "warnings")
+)
 
 
 def channel_fingerprint(feed: ParsedFeed) -> str:

@@ -15,7 +15,8 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
-from airwaves.crawler.claims import claim_feed
+from airwaves.crawler.budget import Budget
+from airwaves.crawler.claims import FeedState, claim_feed
 from airwaves.crawler.errors import CrawlError, HTTPStatusError
 from airwaves.crawler.fetch import FetchResult, fetch_feed
 from airwaves.crawler.parse import parse_feed
@@ -43,19 +44,6 @@ class RefreshResult:
     new_episodes: int = 0
     updated_episodes: int = 0
     error: str = ""
-
-
-@dataclass(slots=True)
-class FeedState:
-    """What a refresh needs to know about the feed before fetching it."""
-
-    podcast_id: int
-    feed_url: str
-    etag: str
-    last_modified: str
-    content_hash: str
-    feed_interval: int | None
-    host: str = ""
 
 
 def begin_refresh(podcast_id: int) -> FeedState | None:
@@ -98,14 +86,23 @@ def finish_refresh(
     if status is not None:
         record_not_modified(state.podcast_id, state.feed_interval, meta)
         return RefreshResult(state.podcast_id, status)
+    # The download had its own caps; what follows grows with the feed, so it has a
+    # budget too (a feed past it fails, keeping what it had, and frees its claim).
+    budget = Budget(settings.REFRESH_TIME_BUDGET)
     # Read once, used twice: by parse to skip items whose XML is as stored, and by store
     # to match the rest. This refresh holds the feed's claim, so nothing else writes
-    # these episodes in between.
+    # these episodes in between (store_feed copes if a claim ran out meanwhile).
     episodes = stored_episodes(state.podcast_id)
-    parsed = parse_feed(fetched.content, url=fetched.url, known=known_items(episodes))
+    parsed = parse_feed(
+        fetched.content,
+        url=fetched.url,
+        known=known_items(episodes),
+        max_items=settings.FEED_MAX_ITEMS or None,
+        budget=budget,
+    )
     meta.channel_hash = channel_fingerprint(parsed)
-    feed = process_feed(parsed, base_url=fetched.url)
-    stored = store_feed(state.podcast_id, feed, meta, episodes)
+    feed = process_feed(parsed, base_url=fetched.url, budget=budget)
+    stored = store_feed(state.podcast_id, feed, meta, episodes, budget=budget)
     return RefreshResult(state.podcast_id, "ok", stored.new_episodes, stored.updated_episodes)
 
 

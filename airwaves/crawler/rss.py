@@ -9,6 +9,7 @@ from typing import Any
 
 from lxml import etree
 
+from airwaves.crawler.budget import UNLIMITED, Budget
 from airwaves.crawler.parse_common import (
     XML_LANG,
     TagNames,
@@ -52,7 +53,12 @@ _ITEM_LISTS = frozenset(
 
 
 def parse_rss(
-    root: etree._Element, *, url: str = "", known: Mapping[str, ParsedEpisode] | None = None
+    root: etree._Element,
+    *,
+    url: str = "",
+    known: Mapping[str, ParsedEpisode] | None = None,
+    max_items: int | None = None,
+    budget: Budget = UNLIMITED,
 ) -> ParsedFeed:
     """Reads an <rss> (or stray <channel>) or <rdf:RDF> document (`known`: read_items)."""
     top = index_children(root, _NAMES, _CHANNEL_LISTS)
@@ -73,7 +79,7 @@ def parse_rss(
 
     # RSS 1.0 keeps items beside the channel, not in it; broken 2.0 feeds do too.
     items = found.get("item") or top.get("item") or ()
-    feed.episodes = read_items(items, base, _read_item, known)
+    feed.episodes = read_items(feed, items, base, _read_item, known, max_items, budget)
     return feed
 
 

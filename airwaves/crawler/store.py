@@ -12,11 +12,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from airwaves.crawler.budget import UNLIMITED, Budget
 from airwaves.crawler.schedule import (
     bounds_from_settings,
     feed_interval,
@@ -25,31 +27,11 @@ from airwaves.crawler.schedule import (
     next_check_after_success,
 )
 from airwaves.crawler.types import ParsedEpisode, ParsedFeed
-from airwaves.lib.slugs import slugify
+from airwaves.lib.slugs import SlugSet, unique_slug
 from airwaves.podcasts.feeds import InvalidFeedURL, normalize_feed_url
 from airwaves.podcasts.models import Category, Episode, Podcast
 
 log = logging.getLogger(__name__)
-
-# Episode fields copied from the parsed item on every refresh. `slug` is not: it is the
-# episode's URL, fixed when the episode is first seen.
-EPISODE_FIELDS = (
-    "title",
-    "link",
-    "published_at",
-    "description",
-    "summary",
-    "author",
-    "enclosure_url",
-    "enclosure_type",
-    "enclosure_length",
-    "duration",
-    "image_url",
-    "explicit",
-    "season",
-    "number",
-    "episode_type",
-)
 
 
 @dataclass(slots=True)
@@ -72,6 +54,8 @@ class StoreResult:
 
 
 def episode_values(item: ParsedEpisode) -> dict:
+    """The episode's columns copied from the parsed item on every refresh. `slug` is not
+    among them: it is the episode's URL, fixed when the episode is first seen."""
     return {
         "title": item.title[:1000],
         "link": item.link,
@@ -92,26 +76,59 @@ def episode_values(item: ParsedEpisode) -> dict:
 
 
 def store_feed(
-    podcast_id: int, feed: ParsedFeed, meta: FeedMeta, stored: list[tuple] | None = None
+    podcast_id: int,
+    feed: ParsedFeed,
+    meta: FeedMeta,
+    stored: list[StoredEpisode] | None = None,
+    budget: Budget = UNLIMITED,
 ) -> StoreResult:
     """Upserts the feed's show and episodes. Safe to run twice at once: the podcast
     row is locked first, so concurrent stores of one feed run one after the other.
-    `stored` is stored_episodes() as read by a refresh that holds the feed's claim."""
+    `stored` is stored_episodes() as read by a refresh that holds the feed's claim.
+
+    A claim can still run out under a very slow refresh, and another refresh then
+    store the same new episodes after `stored` was read: the insert loses the race on
+    the unique constraints, the transaction rolls back, and the store runs once more
+    against the episodes stored now, so the new ones become updates.
+
+    `feed.warnings` (items left out, notes cut) go on the feed's health record; past
+    the `budget` the transaction rolls back with BudgetExceeded."""
+    try:
+        return _store_feed_once(podcast_id, feed, meta, stored, budget)
+    except IntegrityError:
+        if stored is None:
+            raise
+        log.info("feed %s was stored meanwhile by another refresh: storing again", podcast_id)
+        return _store_feed_once(podcast_id, feed, meta, None, budget)
+
+
+def _store_feed_once(
+    podcast_id: int,
+    feed: ParsedFeed,
+    meta: FeedMeta,
+    stored: list[StoredEpisode] | None,
+    budget: Budget,
+) -> StoreResult:
     now = timezone.now()
     with transaction.atomic():
-        channel_hash, never_stored, source, feed_url = lock_podcast(podcast_id)
-        channel_changed = not meta.channel_hash or meta.channel_hash != channel_hash or never_stored
-        moves = source == Podcast.Source.FEED and (
-            (meta.permanent_url and meta.permanent_url != feed_url)
-            or (feed.new_feed_url and feed.new_feed_url != feed_url)
+        locked = lock_podcast(podcast_id)
+        channel_changed = (
+            not meta.channel_hash or meta.channel_hash != locked.channel_hash or locked.never_stored
+        )
+        moves = locked.source == Podcast.Source.FEED and (
+            (meta.permanent_url and meta.permanent_url != locked.feed_url)
+            or (feed.new_feed_url and feed.new_feed_url != locked.feed_url)
         )
         interval = feed_interval(feed)
         health = success_changes(now, interval, meta)
+        if feed.warnings:
+            # The refresh succeeded with a cut: the operator sees why on the feed.
+            health["last_error"] = ("warning: " + "; ".join(feed.warnings))[:2000]
         if not channel_changed and not moves:
             # The usual refresh: new or edited episodes, the show as it was. One UPDATE
             # of the columns that change, instead of loading and saving the whole row.
             update_columns(Podcast, [(podcast_id, health)])
-            return upsert_episodes(Podcast(pk=podcast_id), feed.episodes, now, stored)
+            return upsert_episodes(Podcast(pk=podcast_id), feed.episodes, now, stored, budget)
         podcast = Podcast.objects.select_for_update().get(pk=podcast_id)
         if channel_changed:
             update_podcast(podcast, feed)
@@ -121,7 +138,7 @@ def store_feed(
         save_with_unique_slug(podcast)
         if channel_changed:
             set_categories(podcast, feed.categories)
-        result = upsert_episodes(podcast, feed.episodes, now, stored)
+        result = upsert_episodes(podcast, feed.episodes, now, stored, budget)
         if target is not None:
             merge_into(podcast, target)
             result.moved_to = target.pk
@@ -139,7 +156,14 @@ def _prepared(field: models.Field, value: object, converted: dict) -> object:
         return field.get_db_prep_save(value, connection)
 
 
-def lock_podcast(podcast_id: int) -> tuple[str, bool, str, str]:
+class LockedPodcast(NamedTuple):
+    channel_hash: str
+    never_stored: bool
+    source: str
+    feed_url: str
+
+
+def lock_podcast(podcast_id: int) -> LockedPodcast:
     """Locks the show's row for this transaction (FOR UPDATE on PostgreSQL; SQLite's
     IMMEDIATE transactions already hold the database's write lock) and reads what
     store_feed needs to choose its path: channel_hash, never stored, source, feed_url.
@@ -161,7 +185,7 @@ def lock_podcast(podcast_id: int) -> tuple[str, bool, str, str]:
     if row is None:
         raise Podcast.DoesNotExist(f"podcast {podcast_id} does not exist")
     channel_hash, last_success_at, source, feed_url = row
-    return channel_hash, last_success_at is None, source, feed_url
+    return LockedPodcast(channel_hash, last_success_at is None, source, feed_url)
 
 
 def success_changes(now: datetime, interval: int | None, meta: FeedMeta) -> dict:
@@ -325,37 +349,42 @@ def category_for(name: str) -> Category | None:
 
 
 def _category(name: str, parent: Category | None) -> Category:
-    slug = slugify(f"{parent.name} {name}" if parent else name, 110) or "category"
-    category, _ = Category.objects.get_or_create(
-        name=name, parent=parent, defaults={"slug": unique_category_slug(slug)}
-    )
+    category = Category.objects.filter(name=name, parent=parent).first()
+    if category is None:
+        slug = unique_slug(
+            f"{parent.name} {name}" if parent else name,
+            lambda s: Category.objects.filter(slug=s).exists(),
+            fallback="category",
+            max_length=110,
+        )
+        category, _ = Category.objects.get_or_create(
+            name=name, parent=parent, defaults={"slug": slug}
+        )
     return category
-
-
-def unique_category_slug(base: str) -> str:
-    candidate, n = base, 1
-    while Category.objects.filter(slug=candidate).exists():
-        n += 1
-        candidate = f"{base}-{n}"
-    return candidate
 
 
 # What matching needs of the stored episodes: a feed may hold thousands of episodes with
 # long notes, and none of those are read to decide what changed.
-STORED_EPISODE_COLUMNS = ("pk", "guid", "slug", "enclosure_url", "title", "published_at")
+class StoredEpisode(NamedTuple):
+    pk: int
+    guid: str
+    slug: str
+    enclosure_url: str
+    title: str
+    published_at: datetime | str | None  # as the database gives it (see published_day)
+    source_hash: str
 
 
-def stored_episodes(podcast_id: int) -> list[tuple]:
-    """Rows of STORED_EPISODE_COLUMNS plus source_hash, for refresh and store to share.
+def stored_episodes(podcast_id: int) -> list[StoredEpisode]:
+    """The feed's stored episodes, for refresh and store to share.
 
     Read with one plain SELECT: this runs for every changed feed, and the ORM's per-row
-    conversions cost more than the query. `published_at` comes back as the database
-    gives it (see published_day)."""
+    conversions cost more than the query."""
     meta = Episode._meta
     quote = connection.ops.quote_name
     columns = ", ".join(
         quote(meta.pk.column if name == "pk" else meta.get_field(name).column)
-        for name in (*STORED_EPISODE_COLUMNS, "source_hash")
+        for name in StoredEpisode._fields
     )
     podcast_column = quote(meta.get_field("podcast").column)
     with connection.cursor() as cursor:
@@ -363,7 +392,7 @@ def stored_episodes(podcast_id: int) -> list[tuple]:
             f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {podcast_column} = %s",
             [podcast_id],
         )
-        return cursor.fetchall()
+        return list(map(StoredEpisode._make, cursor.fetchall()))
 
 
 def stored_datetime(value: datetime | str | None) -> datetime | None:
@@ -385,19 +414,19 @@ def published_day(value: datetime | str | None) -> date | None:
     return value.astimezone(UTC).date() if value is not None else None
 
 
-def known_items(rows: list[tuple]) -> dict[str, ParsedEpisode]:
+def known_items(rows: list[StoredEpisode]) -> dict[str, ParsedEpisode]:
     """Stubs of stored episodes (stored_episodes rows) by the digest of their item's XML,
     for parse_feed to pass through unread. A stub carries what the rest of a refresh
     needs of an unchanged item: its identity key and its date (the feed's cadence)."""
     return {
-        row[-1]: ParsedEpisode(
-            guid=row[1],
-            published=stored_datetime(row[5]),
-            fingerprint=row[-1],
+        row.source_hash: ParsedEpisode(
+            guid=row.guid,
+            published=stored_datetime(row.published_at),
+            fingerprint=row.source_hash,
             unchanged=True,
         )
         for row in rows
-        if row[-1]
+        if row.source_hash
     }
 
 
@@ -405,36 +434,39 @@ def upsert_episodes(
     podcast: Podcast,
     items: list[ParsedEpisode],
     now: datetime,
-    stored: list[tuple] | None = None,
+    stored: list[StoredEpisode] | None = None,
+    budget: Budget = UNLIMITED,
 ) -> StoreResult:
     rows = stored if stored is not None else stored_episodes(podcast.pk)
-    # Stored rows stay tuples (see STORED_EPISODE_COLUMNS); a model instance is built
-    # only for the few episodes that are written.
-    existing = {row[1]: row for row in rows}
+    # Stored rows stay light (StoredEpisode); a model instance is built only for the
+    # few episodes that are created.
+    existing = {row.guid: row for row in rows}
     incoming = {item.guid for item in items}
     # Episodes whose identity vanished from the feed may be the same episodes under a
     # new GUID (publishers change hosting platforms): match them by enclosure URL,
     # then by title and day, before creating anything.
     orphans = [row for guid, row in existing.items() if guid not in incoming]
-    by_enclosure = {row[3]: row for row in orphans if row[3]}
-    by_title_day = {(row[4], published_day(row[5])): row for row in orphans if row[5]}
+    by_enclosure = {row.enclosure_url: row for row in orphans if row.enclosure_url}
+    by_title_day = {
+        (row.title, published_day(row.published_at)): row for row in orphans if row.published_at
+    }
 
-    taken_slugs = {row[2] for row in rows}
+    slugs = SlugSet((row.slug for row in rows), fallback="episode")
     to_create: list[Episode] = []
-    to_update: list[Episode] = []
+    to_update: list[tuple[int, dict]] = []
+    check = budget.check
     for item in items:
         if item.unchanged:
             continue
+        check("storing the items")
         values = episode_values(item)
         row = existing.get(item.guid) or rematch(item, by_enclosure, by_title_day)
         if row is None:
-            slug = new_episode_slug(item, taken_slugs)
-            taken_slugs.add(slug)
             to_create.append(
                 Episode(
                     podcast=podcast,
                     guid=item.guid,
-                    slug=slug,
+                    slug=slugs.add(item.title),
                     source_hash=item.fingerprint,
                     created_at=now,
                     **values,
@@ -443,49 +475,35 @@ def upsert_episodes(
             continue
         # The item's digest differs from the stored one (or there was none): write it.
         to_update.append(
-            Episode(
-                pk=row[0],
-                podcast_id=podcast.pk,
-                guid=item.guid,
-                slug=row[2],
-                source_hash=item.fingerprint,
-                updated_at=now,
-                **values,
+            (
+                row.pk,
+                {"guid": item.guid, "source_hash": item.fingerprint, **values, "updated_at": now},
             )
         )
-    if to_update:
-        Episode.objects.bulk_update(
-            to_update, ["guid", "source_hash", *EPISODE_FIELDS, "updated_at"], batch_size=500
-        )
+    # One UPDATE per row by primary key, in one executemany: linear in the rows, where
+    # bulk_update's CASE WHEN over 500 keys per statement took minutes for a feed whose
+    # 40,000 items all changed.
+    update_columns(Episode, to_update)
     insert_rows(to_create)
     return StoreResult(new_episodes=len(to_create), updated_episodes=len(to_update))
 
 
 def rematch(
     item: ParsedEpisode,
-    by_enclosure: dict[str, tuple],
-    by_title_day: dict[tuple, tuple],
-) -> tuple | None:
-    """A stored row (STORED_EPISODE_COLUMNS) that left the feed and is this item under a
+    by_enclosure: dict[str, StoredEpisode],
+    by_title_day: dict[tuple, StoredEpisode],
+) -> StoredEpisode | None:
+    """A stored episode that left the feed and is this item under a
     new GUID: same enclosure URL, else same title and day."""
     row = by_enclosure.pop(item.enclosure_url, None) if item.enclosure_url else None
     if row is None and item.published:
         row = by_title_day.pop((item.title, item.published.date()), None)
     if row is not None:
         # One old episode answers for one new item only.
-        by_enclosure.pop(row[3], None)
-        if row[5]:
-            by_title_day.pop((row[4], published_day(row[5])), None)
+        by_enclosure.pop(row.enclosure_url, None)
+        if row.published_at:
+            by_title_day.pop((row.title, published_day(row.published_at)), None)
     return row
-
-
-def new_episode_slug(item: ParsedEpisode, taken: set[str]) -> str:
-    base = slugify(item.title) or "episode"
-    candidate, n = base, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{base}-{n}"
-    return candidate
 
 
 def not_modified_changes(
@@ -512,20 +530,29 @@ def not_modified_changes(
     return changes
 
 
+class NotModified(NamedTuple):
+    podcast_id: int
+    feed_interval: int | None
+    meta: FeedMeta | None = None
+
+
 def record_not_modified(
     podcast_id: int, feed_seconds: int | None = None, meta: FeedMeta | None = None
 ) -> None:
     """A 304 (or the same bytes again): only health, validators and schedule change."""
-    record_not_modified_many([(podcast_id, feed_seconds, meta)])
+    record_not_modified_many([NotModified(podcast_id, feed_seconds, meta)])
 
 
-def record_not_modified_many(feeds: list[tuple[int, int | None, FeedMeta | None]]) -> None:
-    """record_not_modified for many feeds (podcast id, feed interval, meta) at once."""
+def record_not_modified_many(feeds: list[NotModified]) -> None:
+    """record_not_modified for many feeds at once."""
     now = timezone.now()
     with transaction.atomic():
         update_columns(
             Podcast,
-            [(pk, not_modified_changes(now, interval, meta)) for pk, interval, meta in feeds],
+            [
+                (feed.podcast_id, not_modified_changes(now, feed.feed_interval, feed.meta))
+                for feed in feeds
+            ],
         )
 
 

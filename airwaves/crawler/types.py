@@ -69,3 +69,6 @@ class ParsedFeed:
     complete: bool = False
     funding_url: str = ""
     episodes: list[ParsedEpisode] = field(default_factory=list)
+    # What parse or process left out or cut, for the feed's health record ("the feed
+    # lists 1,000,000 items: only the newest 10,000 were read"). Not part of the channel.
+    warnings: list[str] = field(default_factory=list)

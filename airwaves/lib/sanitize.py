@@ -5,6 +5,11 @@ gets rel="nofollow ugc noopener" and target="_blank": a click must not navigate 
 page, or the in-page player would stop.
 
 `html_to_text` makes a plain-text summary of the same input.
+
+Both are bounded before any HTML parser sees the input: notes longer than
+MAX_NOTES_CHARS are cut, and notes whose elements nest deeper than MAX_DEPTH (nh3's
+html5ever takes time quadratic in the depth: 150,000 nested <div>s took minutes) are read
+as plain text. `sanitize_notes` says when it did either, for the feed's health record.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
+from typing import NamedTuple
 
 import lxml.etree
 import lxml.html
@@ -41,6 +47,17 @@ ALLOWED_ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 
+# Real show notes are a few kilobytes and nest a handful of elements deep.
+MAX_NOTES_CHARS = 256 * 1024
+MAX_DEPTH = 100
+# Elements whose end tag may be left out (or that have none): they do not nest.
+_UNNESTED = frozenset(
+    "p li dt dd tr td th option optgroup thead tbody tfoot colgroup caption rb rt rp"
+    " br hr img wbr input meta link area base col embed source track param".split()
+)
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(/?)>")
+_ANY_TAG = re.compile(r"<[^>]*(?:>|$)")  # a tag cut off at the end too
+
 _H1 = re.compile(r"<(/?)h1\b", re.IGNORECASE)
 _URL_IN_TEXT = re.compile(r"\bhttps?://[^\s<>\"']+", re.IGNORECASE)
 
@@ -69,15 +86,73 @@ def _cleaner(base_url: str) -> nh3.Cleaner:
     )
 
 
+class Notes(NamedTuple):
+    html: str
+    cut: str  # why the input was cut or flattened first ("" when it was not)
+
+
+def sanitize_notes(text: str, base_url: str = "") -> Notes:
+    """sanitize_html, and what had to be cut first to keep it bounded."""
+    if not text or not text.strip():
+        return Notes("", "")
+    bounded = bound_notes(text)
+    if bounded.is_html:
+        source = _H1.sub(r"<\1h2", bounded.text)
+    else:
+        source = _plain_text_to_html(bounded.text)
+    return Notes(_cleaner(base_url).clean(source).strip(), bounded.cut)
+
+
 def sanitize_html(text: str, base_url: str = "") -> str:
     """Safe HTML for show notes; plain text becomes paragraphs with linked URLs.
 
     base_url (the feed's or episode's link) resolves relative URLs; without it they are dropped.
     """
-    if not text or not text.strip():
-        return ""
-    source = _H1.sub(r"<\1h2", text) if nh3.is_html(text) else _plain_text_to_html(text)
-    return _cleaner(base_url).clean(source).strip()
+    return sanitize_notes(text, base_url).html
+
+
+class Bounded(NamedTuple):
+    text: str
+    is_html: bool
+    cut: str
+
+
+def bound_notes(text: str) -> Bounded:
+    """Notes an HTML parser can read in bounded time: cut to MAX_NOTES_CHARS, and, when
+    elements nest deeper than MAX_DEPTH, their text without the tags."""
+    cut = ""
+    if len(text) > MAX_NOTES_CHARS:
+        text = text[:MAX_NOTES_CHARS]
+        cut = f"longer than {MAX_NOTES_CHARS:,} characters"
+    if not nh3.is_html(text):
+        return Bounded(text, False, cut)
+    if nests_deeper_than(text, MAX_DEPTH):
+        # Tags stand between words: a space keeps "a<div>b" two words.
+        flat = _ANY_TAG.sub(" ", text)
+        deep = f"elements nested deeper than {MAX_DEPTH}"
+        return Bounded(flat, False, f"{cut}, {deep}" if cut else deep)
+    return Bounded(text, True, cut)
+
+
+def nests_deeper_than(text: str, limit: int) -> bool:
+    """Whether elements nest more than `limit` deep, by counting start and end tags (a
+    cheap scan, no parser: this guards the parsers). Elements whose end tag HTML lets
+    one leave out (<p>, <li>, ...) are not counted."""
+    if text.count("<") <= limit:
+        return False  # too few tags to nest that deep: most notes stop here
+    depth = 0
+    for match in _TAG.finditer(text):
+        closing, name, self_closing = match.groups()
+        name = name.lower()
+        if self_closing or name in _UNNESTED:
+            continue
+        if closing:
+            depth = depth - 1 if depth else 0
+        else:
+            depth += 1
+            if depth > limit:
+                return True
+    return False
 
 
 def _plain_text_to_html(text: str) -> str:
@@ -125,8 +200,9 @@ def html_to_text(text: str, max_chars: int | None = None) -> str:
 
     With max_chars the result is cut at a word boundary and ends with "…".
     """
-    text = _CONTROL.sub("", text).replace(_BREAK, " ")
-    if nh3.is_html(text):
+    bounded = bound_notes(text)
+    text = _CONTROL.sub("", bounded.text).replace(_BREAK, " ")
+    if bounded.is_html:
         blocks = _html_blocks(text)
     else:
         blocks = re.split(r"\n[ \t]*\n", html.unescape(text))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -47,43 +48,61 @@ def celery_queue(settings):
     tasks.app.conf.update(before)
 
 
-@pytest.fixture
-def workers(celery_queue, tmp_path):
-    db = connection.settings_dict
-    database_url = (
-        f"postgresql://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}"
-        f":{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "AIRWAVES_BROKER_URL": REDIS_URL,
-        "AIRWAVES_CELERY_QUEUE": celery_queue,
-        "AIRWAVES_ALLOW_PRIVATE_URLS": "1",
-        "AIRWAVES_DATA_DIR": str(tmp_path),
-    }
-    command = [str(Path(sys.executable).parent / "airwaves"), "worker", "--concurrency=4"]
-    procs = [
-        subprocess.Popen(
-            [*command, f"--name=w{n}-{celery_queue}@%h"],
-            env=env,
+class Workers:
+    """Starts `airwaves worker` processes against the test database and queue; stops
+    (or has killed) them all at the end."""
+
+    def __init__(self, queue: str, data_dir: Path) -> None:
+        db = connection.settings_dict
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": (
+                f"postgresql://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}"
+                f":{db['PORT'] or 5432}/{db['NAME']}"
+            ),
+            "AIRWAVES_BROKER_URL": REDIS_URL,
+            "AIRWAVES_CELERY_QUEUE": queue,
+            "AIRWAVES_ALLOW_PRIVATE_URLS": "1",
+            "AIRWAVES_DATA_DIR": str(data_dir),
+        }
+        self.queue = queue
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self, name: str, concurrency: int = 4, **env: str) -> subprocess.Popen:
+        command = [str(Path(sys.executable).parent / "airwaves"), "worker"]
+        proc = subprocess.Popen(
+            [*command, f"--concurrency={concurrency}", f"--name={name}-{self.queue}@%h"],
+            env={**self.env, **env},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             start_new_session=True,
         )
-        for n in (1, 2)
-    ]
-    yield procs
-    for proc in procs:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-    for proc in procs:
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        proc.stderr.close()
+        self.procs.append(proc)
+        return proc
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            proc.stderr.close()
+
+
+@pytest.fixture
+def worker_pool(celery_queue, tmp_path):
+    pool = Workers(celery_queue, tmp_path)
+    yield pool
+    pool.stop()
+
+
+@pytest.fixture
+def workers(worker_pool):
+    return [worker_pool.start(f"w{n}") for n in (1, 2)]
 
 
 def wait_until(condition, timeout: float = 60, workers=()) -> None:
@@ -144,7 +163,9 @@ def test_workers_refresh_every_feed_exactly_once_per_pass(feed_server, workers):
     )
 
 
-def test_racing_workers_never_duplicate_episodes(feed_server, workers):
+def test_racing_copies_of_a_task_fail_no_feed_and_duplicate_nothing(
+    feed_server, workers, celery_queue
+):
     podcasts = serve_farm(feed_server)
     for n in range(FARM_SIZE):
         feed = three_episode_feed(f"Show {n}")
@@ -156,9 +177,86 @@ def test_racing_workers_never_duplicate_episodes(feed_server, workers):
         for podcast in podcasts:
             refresh_feed_task.delay(podcast.pk)
 
-    wait_until(lambda: Episode.objects.count() >= 4 * FARM_SIZE, workers=workers)
-    time.sleep(1)  # let the remaining copies finish
+    # Every copy has run (or been skipped) when nothing is queued or held by a worker.
+    wait_until(lambda: queue_is_idle(celery_queue, workers), workers=workers)
+    errors = list(Podcast.objects.exclude(last_error="").values_list("pk", "last_error"))
+    assert errors == []
+    assert set(Podcast.objects.values_list("fetch_status", flat=True)) <= {"ok", "not_modified"}
+    assert not Podcast.objects.exclude(claimed_until=None).exists()
     assert Episode.objects.count() == 4 * FARM_SIZE
     for podcast in podcasts:
-        assert podcast.episodes.filter(guid="g4").count() == 1
-    wait_until(lambda: not Podcast.objects.exclude(claimed_until=None).exists(), workers=workers)
+        assert sorted(podcast.episodes.values_list("guid", flat=True)) == ["g1", "g2", "g3", "g4"]
+
+
+def queue_is_idle(queue: str, procs) -> bool:
+    """No task of `queue` waiting in Redis, and none active or reserved by our workers
+    (asked twice in a row: a task moves from the list to a worker in between)."""
+    names = [f"w{n}-{queue}@{socket.gethostname()}" for n in (1, 2)]
+    for _ in range(2):
+        with tasks.app.connection_for_write() as conn:
+            if conn.default_channel.client.llen(queue):
+                return False
+        inspect = tasks.app.control.inspect(destination=names, timeout=1.0)
+        for found in (inspect.active(), inspect.reserved()):
+            if found is None or len(found) < len(procs) or any(found.values()):
+                return False
+    return True
+
+
+def test_a_worker_killed_mid_refresh_does_not_block_its_host(feed_server, worker_pool):
+    # One refresh per host at a time, and a short lease so the dead worker's runs out.
+    env = {"AIRWAVES_CRAWL_PER_HOST": "1", "AIRWAVES_CRAWL_LEASE_SECONDS": "5"}
+    in_flight, hang = threading.Event(), threading.Event()
+    body = three_episode_feed("Slow").xml()
+
+    def slow(request):
+        in_flight.set()
+        hang.wait(60)  # until the test ends: the worker dies first
+        return 200, {}, body
+
+    feed_server.handle("/slow.xml", slow)
+    slow_url = feed_server.url("/slow.xml")
+    stuck = Podcast.objects.create(feed_url=slow_url, slug=Podcast.placeholder_slug(slow_url))
+    # Enough of them that, retrying every few seconds, some task always asks for a slot.
+    others = serve_farm(feed_server)[:12]
+    assert {p.host for p in others} == {stuck.host}
+    # The doomed worker reads a queue of its own, so it is the one running the slow feed.
+    doomed_queue = f"{worker_pool.queue}-doomed"
+    try:
+        survivor = worker_pool.start("survivor", concurrency=4, **env)
+        wait_until(lambda: is_up(f"survivor-{worker_pool.queue}"), workers=[survivor])
+        doomed = worker_pool.start(
+            "doomed", concurrency=1, AIRWAVES_CELERY_QUEUE=doomed_queue, **env
+        )
+        refresh_feed_task.apply_async((stuck.pk, stuck.host), queue=doomed_queue)
+        assert in_flight.wait(60), "the doomed worker never fetched the slow feed"
+        # The host's other feeds wait for its one slot, asking again and again...
+        for podcast in others:
+            refresh_feed_task.delay(podcast.pk, podcast.host)
+        # ... when the worker holding it dies.
+        os.killpg(doomed.pid, signal.SIGKILL)
+        doomed.wait()
+
+        # Its slot comes back when its lease runs out, and the host's other feeds are
+        # refreshed one at a time.
+        wait_until(
+            lambda: (
+                Podcast.objects.filter(pk__in=[p.pk for p in others], fetch_status="ok").count()
+                == len(others)
+            ),
+            timeout=45,
+            workers=[survivor],
+        )
+    finally:
+        hang.set()
+        with tasks.app.connection_for_write() as conn:
+            conn.default_channel.queue_delete(doomed_queue)
+    assert Episode.objects.filter(podcast__in=others).count() == 3 * len(others)
+
+
+def is_up(name: str) -> bool:
+    return bool(
+        tasks.app.control.inspect(
+            destination=[f"{name}@{socket.gethostname()}"], timeout=0.5
+        ).ping()
+    )

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from airwaves.crawler.claims import TAKEN_COLUMNS, claim_feed, make_all_due, take_due_feeds
+from airwaves.crawler.claims import claim_feed, make_all_due, take_due_feeds
 from airwaves.crawler.refresh import refresh_feed
 from airwaves.podcasts.models import Podcast
 
@@ -17,7 +17,10 @@ LEASE = timedelta(minutes=10)
 
 def take(now, **options) -> list[int]:
     """The ids take_due_feeds takes."""
-    return [row[0] for row in take_due_feeds(now, **{"per_host": 5, "lease": LEASE, **options})]
+    return [
+        feed.podcast_id
+        for feed in take_due_feeds(now, **{"per_host": 5, "lease": LEASE, **options})
+    ]
 
 
 def feed(url: str, **fields) -> Podcast:
@@ -77,10 +80,10 @@ def test_feeds_taken_to_run_are_claimed_and_come_with_what_a_refresh_needs():
     now = timezone.now()
     podcast = feed("https://a.example/1", etag='"v1"', feed_interval=3600)
 
-    [row] = take_due_feeds(now, limit=10, per_host=5, lease=LEASE, run=True)
+    [taken] = take_due_feeds(now, limit=10, per_host=5, lease=LEASE, run=True)
 
-    assert dict(zip(TAKEN_COLUMNS, row, strict=True)) == {
-        "pk": podcast.pk,
+    assert taken._asdict() == {
+        "podcast_id": podcast.pk,
         "feed_url": "https://a.example/1",
         "etag": '"v1"',
         "last_modified": "",
@@ -108,3 +111,27 @@ def test_a_refresh_of_a_claimed_feed_does_nothing(feed_server):
 
     assert refresh_feed(podcast.pk).status == "skipped"
     assert feed_server.requests == []
+
+
+def test_making_all_due_leaves_feeds_being_refreshed_to_their_refresh():
+    now = timezone.now()
+    running = feed("https://a.example/running", next_check_at=now + timedelta(hours=1))
+    idle = feed("https://a.example/idle", next_check_at=now + timedelta(hours=1))
+    assert claim_feed(running.pk, now, LEASE)
+
+    make_all_due(now)
+
+    assert take(now, limit=10, run=True) == [idle.pk]
+    running.refresh_from_db()
+    assert running.next_check_at == now + timedelta(hours=1)
+
+
+def test_a_live_run_claim_is_never_taken_again_even_when_due():
+    now = timezone.now()
+    podcast = feed("https://a.example/1")
+    assert claim_feed(podcast.pk, now, LEASE)
+
+    assert take(now, limit=10, run=True) == []
+    assert take(now, limit=10) == []
+    # A crashed refresh's claim runs out: the feed is due again.
+    assert take(now + LEASE + timedelta(seconds=1), limit=10, run=True) == [podcast.pk]

@@ -8,7 +8,8 @@ from collections import Counter
 
 import pytest
 
-from airwaves.crawler.loop import Crawler, crawl_forever, crawl_pass
+from airwaves.crawler.jobs import crawl_forever, crawl_pass
+from airwaves.crawler.loop import Crawler
 from airwaves.podcasts.models import Episode, Podcast
 from tests.feeds import three_episode_feed
 
@@ -141,7 +142,7 @@ def test_the_loop_stops_cleanly_and_finishes_feeds_in_flight(feed_server):
 
 
 def test_the_loop_survives_a_failing_pass(feed_server, monkeypatch):
-    from airwaves.crawler import loop
+    from airwaves.crawler import jobs
 
     feed_server.route("/feed.xml", three_episode_feed().xml())
     url = feed_server.url("/feed.xml")
@@ -156,8 +157,8 @@ def test_the_loop_survives_a_failing_pass(feed_server, monkeypatch):
         return real_claim(self)
 
     monkeypatch.setattr(Crawler, "_claim_batch", flaky_claim)
-    monkeypatch.setattr(loop, "PAUSE_WHEN_IDLE", 0.05)
-    monkeypatch.setattr(loop, "check_due_stations_quietly", lambda: None)
+    monkeypatch.setattr(jobs, "PAUSE_WHEN_IDLE", 0.05)
+    monkeypatch.setattr(jobs, "check_due_stations_quietly", lambda: None)
     stop = threading.Event()
     thread = threading.Thread(target=crawl_forever, args=(stop,))
     thread.start()

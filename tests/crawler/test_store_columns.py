@@ -8,6 +8,7 @@ import pytest
 
 from airwaves.crawler.store import (
     FeedMeta,
+    NotModified,
     insert_rows,
     lock_podcast,
     published_day,
@@ -56,8 +57,8 @@ def test_record_not_modified_many_writes_each_feeds_own_validators() -> None:
     Podcast.objects.update(error_count=4, last_error="boom", claimed_until=datetime.now(UTC))
     record_not_modified_many(
         [
-            (first.pk, None, FeedMeta(etag='"a"', last_modified="")),
-            (second.pk, 7200, FeedMeta(etag='"b"', server_seconds=None)),
+            NotModified(first.pk, None, FeedMeta(etag='"a"', last_modified="")),
+            NotModified(second.pk, 7200, FeedMeta(etag='"b"', server_seconds=None)),
         ]
     )
     rows = {p.pk: p for p in Podcast.objects.all()}
@@ -88,8 +89,8 @@ def test_stored_episodes_and_the_lock_read_what_the_orm_reads() -> None:
     )
     [row] = stored_episodes(podcast.pk)
     assert row[:5] == (episode.pk, "g-1", "first", "https://cdn.example.com/1.mp3", "First")
-    assert row[6] == "abc"
-    assert published_day(row[5]) == published.date()
+    assert row.source_hash == "abc"
+    assert published_day(row.published_at) == published.date()
     assert published_day(None) is None
     assert lock_podcast(podcast.pk) == ("", True, Podcast.Source.FEED, podcast.feed_url)
     with pytest.raises(Podcast.DoesNotExist):

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from airwaves.lib.sanitize import html_to_text, sanitize_html
+from airwaves.lib.sanitize import (
+    MAX_NOTES_CHARS,
+    html_to_text,
+    nests_deeper_than,
+    sanitize_html,
+    sanitize_notes,
+)
 
 HOSTILE = """
 <p onclick="steal()" style="position:fixed">Welcome to the show!</p>
@@ -130,3 +136,46 @@ def test_html_to_text_cuts_a_very_long_word() -> None:
 
 def test_html_to_text_does_not_truncate_short_text() -> None:
     assert html_to_text("<b>Short</b>", max_chars=20) == "Short"
+
+
+def deep_divs(depth: int, text: str = "deep") -> str:
+    return "<div>" * depth + text + "</div>" * depth
+
+
+def test_notes_nested_too_deep_are_read_as_plain_text_in_bounded_time() -> None:
+    # 150,000 nested <div>s (1.65 MB) took minutes of CPU in nh3.
+    notes = sanitize_notes(deep_divs(150_000))
+    assert (
+        notes.cut == f"longer than {MAX_NOTES_CHARS:,} characters, elements nested deeper than 100"
+    )
+    assert "<div" not in notes.html and "&lt;" not in notes.html
+    assert html_to_text(deep_divs(150_000)) == ""
+
+
+def test_deep_notes_keep_their_words_and_links_as_text() -> None:
+    notes = sanitize_notes(deep_divs(1_000, "Hello <b>world</b>, see https://example.com/a"))
+    assert notes.cut == "elements nested deeper than 100"
+    assert notes.html == (
+        '<p>Hello  world , see <a href="https://example.com/a" target="_blank"'
+        ' rel="nofollow ugc noopener">https://example.com/a</a></p>'
+    )
+
+
+def test_ordinary_notes_are_not_cut() -> None:
+    many_paragraphs = "".join(f"<p>Part {n}<br>more</p><ul><li>a<li>b</ul>" for n in range(500))
+    notes = sanitize_notes(deep_divs(50) + many_paragraphs)
+    assert notes.cut == ""
+    assert notes.html.startswith("<div>" * 50)
+
+
+def test_notes_past_the_size_cap_are_cut_before_sanitizing() -> None:
+    notes = sanitize_notes("<p>" + "word " * MAX_NOTES_CHARS + "</p>")
+    assert notes.cut == f"longer than {MAX_NOTES_CHARS:,} characters"
+    assert len(notes.html) <= MAX_NOTES_CHARS + 10
+
+
+def test_counting_nesting_ignores_unclosed_paragraphs_and_void_elements() -> None:
+    assert not nests_deeper_than("<p>a" * 500 + "<br>" * 500 + "<img src=x>" * 500, 100)
+    assert not nests_deeper_than("<span>a</span>" * 1000, 100)
+    assert nests_deeper_than("<span>" * 101, 100)
+    assert not nests_deeper_than("<span>" * 100, 100)
