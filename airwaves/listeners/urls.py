@@ -56,7 +56,6 @@ urlpatterns = [
         auth_views.PasswordResetConfirmView.as_view(
             template_name="accounts/password_reset_confirm.html",
             post_reset_login=True,
-            post_reset_login_backend="django.contrib.auth.backends.ModelBackend",
         ),
         name="password_reset_confirm",
     ),

@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpResponse, JsonResponse
+from django.http.request import split_domain_port, validate_host
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -197,20 +198,22 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect("home")
     form = SignupForm(request.POST or None)
-    use = (ratelimit.Action.SIGNUP, ratelimit.client_address(request))
-    refusal = ratelimit.limit(use) if request.method == "POST" else None
-    if refusal:
-        form.is_valid()  # keeps what was typed, with its own errors
-        form.add_error(None, refusal.message)
-        context = {"form": form, "next": safe_next(request, "")}
-        return render(request, "accounts/signup.html", context, status=429)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        ratelimit.record(use)
-        # Logging in moves the guest's favourites and positions into the new account.
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome, {user.get_username()}! Your account is ready.")
-        return redirect(safe_next(request, "/"))
+    if request.method == "POST":
+        reservation = ratelimit.reserve(
+            (ratelimit.Action.SIGNUP, ratelimit.client_address(request))
+        )
+        if isinstance(reservation, ratelimit.Refusal):
+            form.is_valid()  # keeps what was typed, with its own errors
+            form.add_error(None, reservation.message)
+            context = {"form": form, "next": safe_next(request, "")}
+            return render(request, "accounts/signup.html", context, status=429)
+        if form.is_valid():
+            user = form.save()
+            # Logging in moves the guest's favourites and positions into the new account.
+            login(request, user)
+            messages.success(request, f"Welcome, {user.get_username()}! Your account is ready.")
+            return redirect(safe_next(request, "/"))
+        reservation.release()  # a form with mistakes creates nothing and does not count
     return render(request, "accounts/signup.html", {"form": form, "next": safe_next(request, "")})
 
 
@@ -231,19 +234,43 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/password_reset_subject.txt"
 
     def form_valid(self, form):
+        # Links in the e-mail lead to the configured site only (see email_site_url).
+        site_url = email_site_url(self.request)
+        if site_url is None:
+            form.add_error(
+                None,
+                "This site cannot e-mail password-reset links until its operator sets "
+                "AIRWAVES_SITE_URL to the site's public address.",
+            )
+            response = self.form_invalid(form)
+            response.status_code = 400
+            return response
         # Counted whether or not an account has this e-mail address, so the answer
         # never tells which addresses are registered.
-        uses = (
+        reservation = ratelimit.reserve(
             (ratelimit.Action.RESET_ADDRESS, ratelimit.client_address(self.request)),
             (ratelimit.Action.RESET_EMAIL, form.cleaned_data["email"]),
         )
-        refusal = ratelimit.limit(*uses)
-        if refusal:
-            form.add_error(None, refusal.message)
+        if isinstance(reservation, ratelimit.Refusal):
+            form.add_error(None, reservation.message)
             response = self.form_invalid(form)
             response.status_code = 429
             return response
-        ratelimit.record(*uses)
-        # Links in the e-mail use the public address when one is configured.
-        self.extra_email_context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME}
+        self.extra_email_context = {"site_url": site_url, "site_name": settings.SITE_NAME}
         return super().form_valid(form)
+
+
+def email_site_url(request) -> str | None:
+    """The address links in e-mails start with: AIRWAVES_SITE_URL, or else the host the
+    request came to when the operator allowed that host by name or domain. Django has
+    refused hosts outside ALLOWED_HOSTS before any view runs, but "*" allows them all, and
+    a Host header is whatever the client wrote: e-mailing a link built from it would send
+    the listener to the client's choice of server, reset token and all. None when there
+    is no trustworthy address."""
+    if settings.SITE_URL:
+        return settings.SITE_URL
+    host = request.get_host()
+    named = [entry for entry in settings.ALLOWED_HOSTS if entry != "*"]
+    if not validate_host(split_domain_port(host)[0], named):
+        return None
+    return f"{request.scheme}://{host}"
