@@ -126,7 +126,7 @@ def import_opml(request):
                 "file",
                 f"This file lists {len(document.feeds)} feeds; the site imports at most "
                 f"{MAX_WEB_IMPORT} at once. Split the file, or ask the operator to run "
-                "`airwaves import-opml`, which has no limit.",
+                "`airwaves import-opml`, which takes files of any length.",
             )
     return render(request, "listeners/import.html", {"form": form})
 
