@@ -21,6 +21,9 @@ class RateLimitedModelBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:
             username = kwargs.get(get_user_model().USERNAME_FIELD)
+        if request is not None:
+            # A refusal is the answer to one call, not to the next on the same request.
+            request.__dict__.pop(ratelimit.REFUSAL_ATTRIBUTE, None)
         if username is None or password is None:
             return None
         address = ratelimit.client_address(request) if request is not None else None

@@ -155,12 +155,6 @@ def reserve(*uses: Use) -> Reservation | Refusal:
     return reservation
 
 
-def used(action: str, key: str) -> int:
-    """How many uses of (action, key) are inside its window now."""
-    since = timezone.now() - _window(action)
-    return Attempt.objects.filter(action=action, key=_key(key), at__gt=since).count()
-
-
 def forgive_login(username: str, address: str | None) -> None:
     """After a right password: the listener's own failures for this username from this
     address no longer count, towards the pair's limit or the username's ceiling. Failures

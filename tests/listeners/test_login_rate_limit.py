@@ -181,6 +181,16 @@ def test_check_login_is_the_hook_for_basic_auth(alice):
     assert "Too many failed log-ins" in refusal.message
 
 
+def test_a_refusal_answers_one_call_only(alice, settings):
+    request = RequestFactory().get("/api/", REMOTE_ADDR=ATTACKER)
+    for _ in range(3):
+        ratelimit.check_login(request, "alice", "wrong")
+    assert isinstance(ratelimit.check_login(request, "alice", "wrong"), ratelimit.Refusal)
+    settings.LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS = 10
+    assert ratelimit.check_login(request, "alice", "wrong") is None
+    assert ratelimit.check_login(request, "alice", "password") == alice
+
+
 def test_check_login_takes_hostile_usernames(db):
     request = RequestFactory().get("/api/")
     assert ratelimit.check_login(request, "x" * 100_000, "password") is None
