@@ -19,7 +19,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from airwaves.listeners import favourites as hearts
 from airwaves.listeners import playback, ratelimit
 from airwaves.listeners.follows import export_follows, import_follows, toggle_follow
-from airwaves.listeners.forms import EmailForm, OpmlUploadForm, SignupForm
+from airwaves.listeners.forms import (
+    EmailForm,
+    OpmlUploadForm,
+    RateLimitedAuthenticationForm,
+    SignupForm,
+)
 from airwaves.listeners.models import Follow
 from airwaves.listeners.opml import NotOpml, parse_opml
 from airwaves.podcasts.models import Episode, Podcast
@@ -226,6 +231,23 @@ def account_settings(request):
         messages.success(request, "Your e-mail address was saved.")
         return redirect("account-settings")
     return render(request, "accounts/settings.html", {"form": form})
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in page; a log-in the limits refused is answered 429 with
+    Retry-After, so scripts and monitoring can tell it from a wrong password."""
+
+    template_name = "accounts/login.html"
+    authentication_form = RateLimitedAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        refusal = getattr(self.request, ratelimit.REFUSAL_ATTRIBUTE, None)
+        if refusal is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(refusal.retry_after)
+        return response
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -47,10 +47,12 @@ def test_it_refuses_even_the_right_password_after_too_many_failures(client, alic
 
     response = log_in(client, "alice", "password")
 
-    assert response.status_code == 200
+    assert response.status_code == 429
+    assert 800 < int(response["Retry-After"]) <= 900
     assert not logged_in(client)
     assert "Too many failed log-ins for this account from your network" in message(response)
     assert "paused for 15 minutes" in message(response)
+    assert 'value="alice"' in response.content.decode()  # what was typed is kept
 
 
 def test_a_refused_attempt_leaves_no_row(client, alice):
