@@ -41,7 +41,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     if not args.no_crawl:
         start_background_crawler(stop)
+    from django.conf import settings
+
+    from airwaves.lib.hosts import describe_hosts, with_served_host
+
+    settings.ALLOWED_HOSTS = with_served_host(settings.ALLOWED_HOSTS, args.host)
     print(f"Airwaves is running at http://{args.host}:{args.port}/", file=sys.stderr)
+    print(describe_hosts(settings.ALLOWED_HOSTS), file=sys.stderr)
     try:
         uvicorn.run(
             "airwaves.asgi:application",

@@ -11,6 +11,8 @@ import secrets
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from airwaves.lib.hosts import allowed_hosts
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -54,13 +56,15 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = envbool("AIRWAVES_DEBUG")
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("AIRWAVES_ALLOWED_HOSTS", "*").split(",")]
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("AIRWAVES_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
-# Absolute address of the site, used in canonical URLs, sitemaps and feeds' User-Agent.
-# Empty means "whatever host the request came to".
+# Absolute address of the site, used in canonical URLs, sitemaps, feeds' User-Agent and
+# the links in e-mails. Empty means "whatever allowed host the request came to".
 SITE_URL = os.environ.get("AIRWAVES_SITE_URL", "").rstrip("/")
+# Hosts the site answers to: SITE_URL's, AIRWAVES_ALLOWED_HOSTS and loopback names;
+# any other Host header gets a 400 (airwaves/lib/hosts.py says why).
+ALLOWED_HOSTS = allowed_hosts(SITE_URL, os.environ.get("AIRWAVES_ALLOWED_HOSTS", ""))
 SITE_NAME = os.environ.get("AIRWAVES_SITE_NAME", "Live Radio & Podcasts")
 
 INSTALLED_APPS = [
@@ -158,9 +162,16 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
-# Failed log-ins allowed per username and per client address within the window,
-# counted in the database so the limit holds across processes (airwaves/listeners/ratelimit.py).
-LOGIN_FAILURES_PER_USERNAME = envint("AIRWAVES_LOGIN_FAILURES_PER_USERNAME", 5)
+# Every password check goes through this backend, which limits it (listeners/ratelimit.py).
+AUTHENTICATION_BACKENDS = ["airwaves.listeners.backends.RateLimitedModelBackend"]
+# Failed log-ins allowed within the window, counted in the database so the limits hold
+# across processes: for one username from one client address (the one a listener meets),
+# for one username from all addresses together (a ceiling against guessing from many
+# addresses), and from one address whatever the username.
+LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS = envint(
+    "AIRWAVES_LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS", 5
+)
+LOGIN_FAILURES_PER_USERNAME = envint("AIRWAVES_LOGIN_FAILURES_PER_USERNAME", 50)
 LOGIN_FAILURES_PER_ADDRESS = envint("AIRWAVES_LOGIN_FAILURES_PER_ADDRESS", 20)
 LOGIN_FAILURE_WINDOW = envint("AIRWAVES_LOGIN_FAILURE_WINDOW", 15 * 60)  # seconds
 # Accounts created, and password-reset e-mails asked for, per window (listeners/ratelimit.py).
@@ -168,6 +179,9 @@ SIGNUPS_PER_ADDRESS = envint("AIRWAVES_SIGNUPS_PER_ADDRESS", 5)
 PASSWORD_RESETS_PER_ADDRESS = envint("AIRWAVES_PASSWORD_RESETS_PER_ADDRESS", 10)
 PASSWORD_RESETS_PER_EMAIL = envint("AIRWAVES_PASSWORD_RESETS_PER_EMAIL", 3)
 ACCOUNT_LIMIT_WINDOW = envint("AIRWAVES_ACCOUNT_LIMIT_WINDOW", 60 * 60)  # seconds
+# Feeds new to the directory one account's OPML imports may add in a day (web and CLI);
+# feeds the directory knows can always be followed.
+OPML_NEW_FEEDS_PER_DAY = envint("AIRWAVES_OPML_NEW_FEEDS_PER_DAY", 200)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from airwaves.listeners.forms import RateLimitedAdminAuthenticationForm
 from airwaves.listeners.models import Attempt, EpisodeAction, Favourite, Follow
 
 
@@ -27,3 +28,8 @@ class AttemptAdmin(admin.ModelAdmin):
     list_display = ["action", "key", "at"]
     list_filter = ["action"]
     search_fields = ["key"]
+
+
+# The admin's log-in shows the log-in limits' refusals like the site's (the limits
+# themselves apply to every log-in, in listeners/backends.py).
+admin.site.login_form = RateLimitedAdminAuthenticationForm

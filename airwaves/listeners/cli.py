@@ -16,8 +16,9 @@ def register(sub) -> None:
         "import-opml",
         help="follow every feed in an OPML file (AntennaPod, Pocket Casts, Overcast…)",
         description="Follows every feed in FILE for the user; feeds new to the directory are "
-        "added and fetched in the background. Exits 1 if some outlines could not be imported "
-        "(the others are).",
+        "added and fetched in the background, up to AIRWAVES_OPML_NEW_FEEDS_PER_DAY per user "
+        "per day. Exits 1 if some outlines could not be imported or were left for another "
+        "day (the others are).",
     )
     imp.add_argument("file", metavar="FILE", help="the OPML file, or - for standard input")
     imp.add_argument("--user", required=True, metavar="USERNAME")
@@ -93,7 +94,14 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
         print(f"  + {item.name}  {item.podcast.feed_url}", file=err)
     for problem in report.invalid:
         print(f"  ! {problem}", file=err)
-    return 1 if report.invalid else 0
+    if report.over_limit:
+        print(
+            f"{report.over_limit_message} (The limit is AIRWAVES_OPML_NEW_FEEDS_PER_DAY.)",
+            file=err,
+        )
+        for problem in report.over_limit:
+            print(f"  - {problem}", file=err)
+    return 1 if report.invalid or report.over_limit else 0
 
 
 def cmd_export_opml(args: argparse.Namespace) -> int:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.contrib.auth.models import User
 
@@ -21,24 +22,29 @@ class SignupForm(UserCreationForm):
         fields = ("username", "email")
 
 
-class RateLimitedAuthenticationForm(AuthenticationForm):
-    """Django's log-in form, refusing to check passwords for a username or client
-    address with too many recent failures (see ratelimit.py)."""
+def invalid_login_error(form: AuthenticationForm) -> forms.ValidationError:
+    """The limiter's refusal, when the authentication backend refused to check the
+    password (listeners/backends.py), else Django's "wrong username or password"."""
+    refusal = getattr(form.request, ratelimit.REFUSAL_ATTRIBUTE, None)
+    if refusal is not None:
+        return forms.ValidationError(refusal.message, code="rate_limited")
+    return AuthenticationForm.get_invalid_login_error(form)
 
-    def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        uses = ratelimit.login_uses(username, ratelimit.client_address(self.request))
-        refusal = ratelimit.limit(*uses)
-        if refusal:
-            raise forms.ValidationError(refusal.message, code="rate_limited")
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError:
-            if username and self.cleaned_data.get("password"):
-                ratelimit.record(*uses)
-            raise
-        ratelimit.forget(ratelimit.Action.LOGIN_USERNAME, username)
-        return cleaned
+
+class RateLimitedAuthenticationForm(AuthenticationForm):
+    """Django's log-in form, saying so when the log-in limits refused to check the
+    password. The limiting itself is in the authentication backend."""
+
+    def get_invalid_login_error(self):
+        return invalid_login_error(self)
+
+
+class RateLimitedAdminAuthenticationForm(AdminAuthenticationForm):
+    """The admin's log-in form, with the same message (the admin is limited by the same
+    backend)."""
+
+    def get_invalid_login_error(self):
+        return invalid_login_error(self)
 
 
 class EmailForm(forms.ModelForm):

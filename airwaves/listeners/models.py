@@ -112,21 +112,24 @@ def is_finished(position: int | None, total: int | None) -> bool:
 
 class Attempt(models.Model):
     """One use of a rate-limited action (listeners/ratelimit.py): a failed log-in,
-    counted against the username and the client address tried; an account created from
-    a client address; a password-reset e-mail asked for from an address and to an e-mail
-    address.
+    counted against the username from that client address, the username and the address;
+    an account created from a client address; a password-reset e-mail asked for from an
+    address and to an e-mail address; a feed an account's OPML import added to the
+    directory.
 
     Kept in the database, not in a per-process cache, so the limits hold however many
-    server processes share it. Rows older than their window are deleted when a new one
-    is recorded.
+    server processes share it. A row is written before the action happens (a
+    reservation), and rows older than their window are deleted when new ones are.
     """
 
     class Action(models.TextChoices):
+        LOGIN_PAIR = "pair", "Failed log-in for a username from an address"
         LOGIN_USERNAME = "username", "Failed log-in for a username"
         LOGIN_ADDRESS = "address", "Failed log-in from an address"
         SIGNUP = "signup", "Account created from an address"
         RESET_ADDRESS = "reset", "Password reset asked from an address"
         RESET_EMAIL = "reset-mail", "Password reset sent to an e-mail address"
+        OPML_FEED = "opml-feed", "Feed added to the directory by an account's OPML import"
 
     action = models.CharField(max_length=10, choices=Action.choices)
     key = models.CharField(max_length=255)

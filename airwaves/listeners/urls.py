@@ -2,7 +2,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from airwaves.listeners import views
-from airwaves.listeners.forms import RateLimitedAuthenticationForm
 
 urlpatterns = [
     path("episodes/<int:episode_id>/favourite", views.toggle_favourite, name="favourite"),
@@ -14,15 +13,7 @@ urlpatterns = [
     path("following/", views.following, name="following"),
     path("following/import", views.import_opml, name="opml-import"),
     path("following/export.opml", views.export_opml, name="opml-export"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html",
-            authentication_form=RateLimitedAuthenticationForm,
-            redirect_authenticated_user=True,
-        ),
-        name="login",
-    ),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/settings/", views.account_settings, name="account-settings"),
@@ -56,7 +47,6 @@ urlpatterns = [
         auth_views.PasswordResetConfirmView.as_view(
             template_name="accounts/password_reset_confirm.html",
             post_reset_login=True,
-            post_reset_login_backend="django.contrib.auth.backends.ModelBackend",
         ),
         name="password_reset_confirm",
     ),

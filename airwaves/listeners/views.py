@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpResponse, JsonResponse
+from django.http.request import split_domain_port, validate_host
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,7 +19,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from airwaves.listeners import favourites as hearts
 from airwaves.listeners import playback, ratelimit
 from airwaves.listeners.follows import export_follows, import_follows, toggle_follow
-from airwaves.listeners.forms import EmailForm, OpmlUploadForm, SignupForm
+from airwaves.listeners.forms import (
+    EmailForm,
+    OpmlUploadForm,
+    RateLimitedAuthenticationForm,
+    SignupForm,
+)
 from airwaves.listeners.models import Follow
 from airwaves.listeners.opml import NotOpml, parse_opml
 from airwaves.podcasts.models import Episode, Podcast
@@ -125,7 +131,7 @@ def import_opml(request):
                 "file",
                 f"This file lists {len(document.feeds)} feeds; the site imports at most "
                 f"{MAX_WEB_IMPORT} at once. Split the file, or ask the operator to run "
-                "`airwaves import-opml`, which has no limit.",
+                "`airwaves import-opml`, which takes files of any length.",
             )
     return render(request, "listeners/import.html", {"form": form})
 
@@ -197,20 +203,22 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect("home")
     form = SignupForm(request.POST or None)
-    use = (ratelimit.Action.SIGNUP, ratelimit.client_address(request))
-    refusal = ratelimit.limit(use) if request.method == "POST" else None
-    if refusal:
-        form.is_valid()  # keeps what was typed, with its own errors
-        form.add_error(None, refusal.message)
-        context = {"form": form, "next": safe_next(request, "")}
-        return render(request, "accounts/signup.html", context, status=429)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        ratelimit.record(use)
-        # Logging in moves the guest's favourites and positions into the new account.
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome, {user.get_username()}! Your account is ready.")
-        return redirect(safe_next(request, "/"))
+    if request.method == "POST":
+        reservation = ratelimit.reserve(
+            (ratelimit.Action.SIGNUP, ratelimit.client_address(request))
+        )
+        if isinstance(reservation, ratelimit.Refusal):
+            form.is_valid()  # keeps what was typed, with its own errors
+            form.add_error(None, reservation.message)
+            context = {"form": form, "next": safe_next(request, "")}
+            return render(request, "accounts/signup.html", context, status=429)
+        if form.is_valid():
+            user = form.save()
+            # Logging in moves the guest's favourites and positions into the new account.
+            login(request, user)
+            messages.success(request, f"Welcome, {user.get_username()}! Your account is ready.")
+            return redirect(safe_next(request, "/"))
+        reservation.release()  # a form with mistakes creates nothing and does not count
     return render(request, "accounts/signup.html", {"form": form, "next": safe_next(request, "")})
 
 
@@ -225,25 +233,66 @@ def account_settings(request):
     return render(request, "accounts/settings.html", {"form": form})
 
 
+class LoginView(auth_views.LoginView):
+    """Django's log-in page; a log-in the limits refused is answered 429 with
+    Retry-After, so scripts and monitoring can tell it from a wrong password."""
+
+    template_name = "accounts/login.html"
+    authentication_form = RateLimitedAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        refusal = getattr(self.request, ratelimit.REFUSAL_ATTRIBUTE, None)
+        if refusal is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(refusal.retry_after)
+        return response
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
 
     def form_valid(self, form):
+        # Links in the e-mail lead to the configured site only (see email_site_url).
+        site_url = email_site_url(self.request)
+        if site_url is None:
+            form.add_error(
+                None,
+                "This site cannot e-mail password-reset links until its operator sets "
+                "AIRWAVES_SITE_URL to the site's public address.",
+            )
+            response = self.form_invalid(form)
+            response.status_code = 400
+            return response
         # Counted whether or not an account has this e-mail address, so the answer
         # never tells which addresses are registered.
-        uses = (
+        reservation = ratelimit.reserve(
             (ratelimit.Action.RESET_ADDRESS, ratelimit.client_address(self.request)),
             (ratelimit.Action.RESET_EMAIL, form.cleaned_data["email"]),
         )
-        refusal = ratelimit.limit(*uses)
-        if refusal:
-            form.add_error(None, refusal.message)
+        if isinstance(reservation, ratelimit.Refusal):
+            form.add_error(None, reservation.message)
             response = self.form_invalid(form)
             response.status_code = 429
             return response
-        ratelimit.record(*uses)
-        # Links in the e-mail use the public address when one is configured.
-        self.extra_email_context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME}
+        self.extra_email_context = {"site_url": site_url, "site_name": settings.SITE_NAME}
         return super().form_valid(form)
+
+
+def email_site_url(request) -> str | None:
+    """The address links in e-mails start with: AIRWAVES_SITE_URL, or else the host the
+    request came to when the operator allowed that host by name or domain. Django has
+    refused hosts outside ALLOWED_HOSTS before any view runs, but "*" allows them all, and
+    a Host header is whatever the client wrote: e-mailing a link built from it would send
+    the listener to the client's choice of server, reset token and all. None when there
+    is no trustworthy address."""
+    if settings.SITE_URL:
+        return settings.SITE_URL
+    host = request.get_host()
+    named = [entry for entry in settings.ALLOWED_HOSTS if entry != "*"]
+    if not validate_host(split_domain_port(host)[0], named):
+        return None
+    return f"{request.scheme}://{host}"

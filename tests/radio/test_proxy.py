@@ -67,7 +67,7 @@ def test_the_proxy_passes_audio_without_metadata_and_it_decodes(asgi_server, on_
 
 def test_the_upstream_is_released_when_the_listener_leaves(asgi_server, on_air, icecast):
     sock = socket.create_connection(("127.0.0.1", int(asgi_server.url.rsplit(":", 1)[1])))
-    sock.sendall(f"GET /radio/{on_air.slug}/stream HTTP/1.1\r\nHost: test\r\n\r\n".encode())
+    sock.sendall(f"GET /radio/{on_air.slug}/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
     assert sock.recv(4096).startswith(b"HTTP/1.1 200")
     wait_for(lambda: icecast.mounts()[MOUNT] == 1, message="the proxy to connect upstream")
     assert proxy.slots.active == 1
