@@ -1,3 +1,7 @@
+"""The ASGI application `airwaves serve` runs: Django, behind the request-body caps."""
+
+from __future__ import annotations
+
 import os
 import warnings
 
@@ -12,4 +16,19 @@ warnings.filterwarnings(
     "ignore", message="StreamingHttpResponse must consume synchronous iterators"
 )
 
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+from django.conf import settings  # noqa: E402 (after Django is set up)
+
+from airwaves.serving import BodyLimit, quiet_accept_errors  # noqa: E402
+
+# Django spools a whole request body to a temporary file before any middleware runs:
+# the caps have to be checked out here (see serving.BodyLimit and settings.py).
+application = BodyLimit(
+    django_application,
+    default=settings.REQUEST_MAX_BYTES,
+    limits=settings.REQUEST_MAX_BYTES_BY_PATH,
+)
+
+# One line a minute, not a traceback per attempt, when accept() runs out of descriptors.
+quiet_accept_errors()

@@ -56,7 +56,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         shows = load_demo()
         print(f"Loaded {len(shows)} demo shows.", file=sys.stderr)
     import uvicorn
+    from django.conf import settings
 
+    from airwaves import serving
+
+    # Each listener holds a descriptor: the default soft limit (often 1,024) is too low.
+    serving.raise_open_file_limit()
     stop = threading.Event()
     if not args.no_crawl:
         start_background_crawler(stop)
@@ -72,6 +77,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             # Radio streams and event streams never end by themselves: give them a
             # few seconds on shutdown, then close them.
             timeout_graceful_shutdown=5,
+            # uvicorn's own protocol (httptools, or h11) with a deadline on request heads.
+            http=serving.http_protocol(settings.REQUEST_HEAD_TIMEOUT),
         )
     finally:
         stop.set()

@@ -255,6 +255,32 @@ STATION_CHECK_INTERVAL_HOURS = envint("AIRWAVES_STATION_CHECK_INTERVAL_HOURS", 2
 # Streams passed through /radio/<slug>/stream at once, per server process; one upstream
 # connection each. Listeners beyond it get a 503.
 RADIO_MAX_PROXY_STREAMS = envint("AIRWAVES_RADIO_MAX_PROXY_STREAMS", 200)
+# Listeners of /radio/<slug>/stream and open /radio/<slug>/events pages at once, per
+# server process (503 beyond), and both together from one client address (429 beyond):
+# each costs a file descriptor and a little memory for as long as it stays.
+RADIO_MAX_PROXY_LISTENERS = envint("AIRWAVES_RADIO_MAX_PROXY_LISTENERS", 2000)
+RADIO_MAX_EVENT_STREAMS = envint("AIRWAVES_RADIO_MAX_EVENT_STREAMS", 4000)
+RADIO_MAX_STREAMS_PER_CLIENT = envint("AIRWAVES_RADIO_MAX_STREAMS_PER_CLIENT", 16)
+# Streaming views refuse newcomers (503) while fewer file descriptors than this are left
+# under the process's limit, so requests already in flight can still open files.
+FD_RESERVE = envint("AIRWAVES_FD_RESERVE", 256)
+
+# Request bodies, capped before Django reads or spools them (airwaves/serving.py's
+# BodyLimit, wired in asgi.py): AIRWAVES_REQUEST_MAX_BYTES for every address but the few
+# that take uploads, which have their own caps, a little above the largest file their
+# forms accept so that the form can say what was wrong. Longest matching prefix wins.
+REQUEST_MAX_BYTES = envint("AIRWAVES_REQUEST_MAX_BYTES", 1024 * 1024)
+REQUEST_MAX_BYTES_BY_PATH = {
+    # OPML import (listeners/forms.py takes files up to 5 MB).
+    "/following/import": envint("AIRWAVES_OPML_UPLOAD_MAX_BYTES", 6 * 1024 * 1024),
+    # The admin's station import (radio/admin.py takes files up to 64 MB).
+    "/admin/radio/station/import/": envint("AIRWAVES_STATION_UPLOAD_MAX_BYTES", 65 * 1024 * 1024),
+    # gPodder API v2 and Nextcloud gpoddersync: subscription and episode-action uploads.
+    "/api/2/": envint("AIRWAVES_SYNC_UPLOAD_MAX_BYTES", 8 * 1024 * 1024),
+    "/index.php/apps/gpoddersync/": envint("AIRWAVES_SYNC_UPLOAD_MAX_BYTES", 8 * 1024 * 1024),
+}
+# Seconds a client may take to send a request head (slowloris); see serving.py.
+REQUEST_HEAD_TIMEOUT = envint("AIRWAVES_REQUEST_HEAD_TIMEOUT", 15)
 
 LOGGING = {
     "version": 1,
