@@ -71,14 +71,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "airwaves.asgi:application",
             host=args.host,
             port=args.port,
-            lifespan="off",
-            log_config=None,  # keep Django's logging configuration
-            access_log=False,
-            # Radio streams and event streams never end by themselves: give them a
-            # few seconds on shutdown, then close them.
-            timeout_graceful_shutdown=5,
-            # uvicorn's own protocol (httptools, or h11) with a deadline on request heads.
-            http=serving.http_protocol(settings.REQUEST_HEAD_TIMEOUT),
+            **serving.uvicorn_options(settings.REQUEST_HEAD_TIMEOUT),
         )
     finally:
         stop.set()

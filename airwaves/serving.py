@@ -205,6 +205,24 @@ def http_protocol(head_timeout: float, *, kind: str = "auto") -> type:
     return type(base.__name__, (base,), {"head_timeout": float(head_timeout)})
 
 
+def uvicorn_options(head_timeout: float) -> dict:
+    """The uvicorn settings `airwaves serve` runs with (tests start uvicorn with them too)."""
+    return {
+        "lifespan": "off",
+        "log_config": None,  # keep Django's logging configuration
+        "access_log": False,
+        # Radio streams and event streams never end by themselves: give them a few
+        # seconds on shutdown, then close them.
+        "timeout_graceful_shutdown": 5,
+        # uvicorn's own protocol (httptools, or h11) with a deadline on request heads.
+        "http": http_protocol(head_timeout),
+        # uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 and rewrite the
+        # client address; lib/clients.py is the one place that reads it, behind
+        # AIRWAVES_TRUSTED_PROXIES only.
+        "proxy_headers": False,
+    }
+
+
 # --- file descriptors -----------------------------------------------------------------
 
 
