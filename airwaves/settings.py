@@ -77,6 +77,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "airwaves.middleware.refuse_nul_characters",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -86,6 +87,27 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Content-Security-Policy on every response that does not set its own (the stream proxy
+# does): no inline script or style anywhere, the admin's included. Artwork is still
+# hot-linked from publishers' hosts and episode audio is on them, so images and media
+# may come from any http(s) origin; hls.js fetches playlists and segments from the
+# stations (connect-src) and may run its worker from a blob: URL.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "https:", "http:"],
+    "media-src": ["'self'", "blob:", "https:", "http:"],
+    "connect-src": ["'self'", "https:", "http:"],
+    "worker-src": ["'self'", "blob:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
+# Behind HTTPS (AIRWAVES_SECURE_COOKIES), browsers are told to keep to it for a year.
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if envbool("AIRWAVES_SECURE_COOKIES") else 0
 
 ROOT_URLCONF = "airwaves.urls"
 ASGI_APPLICATION = "airwaves.asgi.application"
