@@ -79,7 +79,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "airwaves.middleware.refuse_nul_characters",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # whitenoise's, async-capable: a synchronous middleware makes the whole chain so.
+    "airwaves.middleware.StaticFiles",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -11,6 +11,7 @@ import socket
 import tempfile
 import threading
 import time
+from typing import NamedTuple
 
 import pytest
 import uvicorn
@@ -40,8 +41,15 @@ class Rollovers:
         monkeypatch.setattr(tempfile, "SpooledTemporaryFile", Spool)
 
 
-def call(app, path: str, chunks, headers=(), method: str = "POST"):
-    """Runs one request through the ASGI app; returns (status, body, bytes pulled)."""
+class Answer(NamedTuple):
+    status: int
+    body: bytes
+    pulled: int  # request body bytes the app read
+    headers: dict[bytes, bytes]  # names in lower case
+
+
+def call(app, path: str, chunks, headers=(), method: str = "POST", query: bytes = b"") -> Answer:
+    """Runs one request through the ASGI app."""
     pulled = 0
     sent: list[dict] = []
     pending = list(chunks)
@@ -66,7 +74,7 @@ def call(app, path: str, chunks, headers=(), method: str = "POST"):
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
-        "query_string": b"",
+        "query_string": query,
         "root_path": "",
         "headers": [(b"host", b"testserver"), *headers],
         "client": ("127.0.0.1", 50000),
@@ -75,7 +83,8 @@ def call(app, path: str, chunks, headers=(), method: str = "POST"):
     asyncio.run(app(scope, receive, send))
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    return start["status"], body, pulled
+    headers = {name.lower(): value for name, value in start["headers"]}
+    return Answer(start["status"], body, pulled, headers)
 
 
 @pytest.fixture
@@ -88,7 +97,7 @@ def app(db):
 def test_a_declared_body_over_the_cap_is_refused_before_any_of_it_is_read(app, monkeypatch):
     spool = Rollovers(monkeypatch)
     size = 200 * MiB
-    status, body, pulled = call(
+    status, body, pulled, _ = call(
         app, "/healthz", [b"x" * 65536], headers=[(b"content-length", str(size).encode())]
     )
 
@@ -101,7 +110,7 @@ def test_a_declared_body_over_the_cap_is_refused_before_any_of_it_is_read(app, m
 def test_a_chunked_body_over_the_cap_stops_being_read_at_the_cap(app, monkeypatch):
     spool = Rollovers(monkeypatch)
     chunk = b"x" * 65536
-    status, body, pulled = call(app, "/healthz", [chunk] * 128)  # 8 MiB, no Content-Length
+    status, body, pulled, _ = call(app, "/healthz", [chunk] * 128)  # 8 MiB, no Content-Length
 
     assert status == 413
     assert b"at most 1 MiB" in body
@@ -111,7 +120,9 @@ def test_a_chunked_body_over_the_cap_stops_being_read_at_the_cap(app, monkeypatc
 
 def test_a_body_that_outgrows_its_content_length_is_refused_too(app, monkeypatch):
     chunk = b"x" * 65536
-    status, _, pulled = call(app, "/healthz", [chunk] * 64, headers=[(b"content-length", b"1000")])
+    status, _, pulled, _ = call(
+        app, "/healthz", [chunk] * 64, headers=[(b"content-length", b"1000")]
+    )
     assert status == 413
     assert pulled <= 1 * MiB + len(chunk)
 
@@ -119,7 +130,7 @@ def test_a_body_that_outgrows_its_content_length_is_refused_too(app, monkeypatch
 def test_a_body_just_under_the_cap_reaches_django(app, monkeypatch):
     spool = Rollovers(monkeypatch)
     size = 1 * MiB
-    status, body, pulled = call(
+    status, body, pulled, _ = call(
         app,
         "/healthz",
         [b"x" * (size // 2), b"x" * (size // 2)],
@@ -133,15 +144,17 @@ def test_a_body_just_under_the_cap_reaches_django(app, monkeypatch):
 
 def test_upload_addresses_have_their_own_larger_caps(app, settings):
     declared = [(b"content-length", str(5 * MiB).encode())]
-    status, _, _ = call(app, "/following/import", [b""], headers=declared)
+    status, _, _, _ = call(app, "/following/import", [b""], headers=declared)
     assert status == 403  # past the cap, refused by CSRF
-    status, body, _ = call(app, "/following/import", [b""], headers=[(b"content-length", b"7e6")])
+    status, body, _, _ = call(
+        app, "/following/import", [b""], headers=[(b"content-length", b"7e6")]
+    )
     assert status == 400 and b"Content-Length" in body
-    status, body, _ = call(
+    status, body, _, _ = call(
         app, "/following/import", [b""], headers=[(b"content-length", str(7 * MiB).encode())]
     )
     assert status == 413 and b"at most 6 MiB" in body
-    status, _, _ = call(
+    status, _, _, _ = call(
         app,
         "/admin/radio/station/import/",
         [b""],
@@ -158,7 +171,7 @@ def test_the_longest_prefix_decides():
 
 
 def test_gets_without_a_body_pass(app):
-    status, _, _ = call(app, "/healthz", [b""], method="GET")
+    status, _, _, _ = call(app, "/healthz", [b""], method="GET")
     assert status == 200
 
 

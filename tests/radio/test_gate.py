@@ -3,6 +3,9 @@ refused while file descriptors run short; each place comes back when its listene
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import httpx
 import pytest
 
@@ -109,3 +112,30 @@ def test_a_refused_upstream_gives_the_place_back(asgi_server, settings):
     response = httpx.get(f"{asgi_server.url}/radio/{station.slug}/stream", timeout=20)
     assert response.status_code == 502
     assert all_places_back()
+
+
+def worker_threads() -> int:
+    """Threads of sync_to_async executors (the server runs in this process)."""
+    return sum(1 for t in threading.enumerate() if t.name.startswith("ThreadPoolExecutor"))
+
+
+def test_open_streams_hold_no_thread_each(asgi_server, quiet_station, icecast, settings):
+    settings.RADIO_MAX_STREAMS_PER_CLIENT = 100
+    station = make_station("Thread FM", icecast.url("/live.mp3"))
+    stream = f"{asgi_server.url}/radio/{station.slug}/stream"
+    # Warm up: the shared threads (the one for synchronous code, the hub's) exist first.
+    with EventReader(events_url(asgi_server, quiet_station)):
+        pass
+    with httpx.stream("GET", stream, timeout=10) as first:
+        assert first.status_code == 200
+    wait_for(all_places_back, timeout=5, message="the warm-up streams to end")
+    before = worker_threads()
+    with contextlib.ExitStack() as stack:
+        for _ in range(20):
+            stack.enter_context(EventReader(events_url(asgi_server, quiet_station)))
+        for _ in range(10):
+            response = stack.enter_context(httpx.stream("GET", stream, timeout=10))
+            assert response.status_code == 200
+        assert gate.open_by_kind["events"] == 20 and gate.open_by_kind["proxy"] == 10
+        during = worker_threads()
+    assert during - before <= 2, (before, during)
