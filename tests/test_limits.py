@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import resource
 import select
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -376,3 +379,50 @@ def test_asgi_module_installs_the_accept_filter(db):
 
     filters = logging.getLogger("asyncio").filters
     assert any(isinstance(f, serving.OncePerInterval) for f in filters)
+
+
+EMFILE_SERVER = """
+import asyncio, io, logging, resource, socket, sys
+from airwaves.serving import quiet_accept_errors
+
+log = io.StringIO()
+logging.basicConfig(stream=log, level=logging.ERROR)
+quiet = quiet_accept_errors(interval=3600)
+
+async def main():
+    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    # Room for what is open now and a few more: the clients' connections exhaust it.
+    in_use = len(__import__("os").listdir("/proc/self/fd"))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (in_use + 4, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+    while quiet.held_back < 2:  # asyncio retries accept() every second
+        await asyncio.sleep(0.05)
+    sys.stdout.write(log.getvalue())
+
+asyncio.run(main())
+"""
+
+
+def test_a_process_out_of_descriptors_logs_one_line_not_a_traceback_per_accept():
+    server = subprocess.Popen(
+        [sys.executable, "-c", EMFILE_SERVER],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "airwaves.settings"},
+    )
+    clients = []
+    try:
+        port = int(server.stdout.readline())
+        for _ in range(20):
+            clients.append(socket.create_connection(("127.0.0.1", port)))
+        out, err = server.communicate(timeout=30)
+    finally:
+        for sock in clients:
+            sock.close()
+        server.kill()
+    assert server.returncode == 0, err
+    lines = [line for line in out.splitlines() if "socket.accept() out of system resource" in line]
+    assert len(lines) == 1, out
+    assert "Too many open files" in lines[0]
+    assert "Traceback" not in out
