@@ -37,7 +37,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         shows = load_demo()
         print(f"Loaded {len(shows)} demo shows.", file=sys.stderr)
     import uvicorn
+    from django.conf import settings
 
+    from airwaves import serving
+
+    # Each listener holds a descriptor: the default soft limit (often 1,024) is too low.
+    serving.raise_open_file_limit()
     stop = threading.Event()
     if not args.no_crawl:
         start_background_crawler(stop)
@@ -53,12 +58,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "airwaves.asgi:application",
             host=args.host,
             port=args.port,
-            lifespan="off",
-            log_config=None,  # keep Django's logging configuration
-            access_log=False,
-            # Radio streams and event streams never end by themselves: give them a
-            # few seconds on shutdown, then close them.
-            timeout_graceful_shutdown=5,
+            **serving.uvicorn_options(settings.REQUEST_HEAD_TIMEOUT),
         )
     finally:
         stop.set()

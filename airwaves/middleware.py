@@ -1,21 +1,97 @@
-"""Request checks that hold for every view."""
+"""Request checks that hold for every view, and static files; all of it async-capable.
+
+Django builds the middleware chain in one mode per request: a single synchronous-only
+middleware turns the whole chain synchronous under ASGI, which runs in a worker thread
+(whitenoise's middleware was that one). Ours work in both modes, so the chain stays async
+and a thread is used only where a middleware or view needs one. The long-lived radio
+streams go further and skip the chain altogether (see `stream_middleware` and asgi.py).
+"""
 
 from __future__ import annotations
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.conf import settings
 from django.http import HttpResponseBadRequest
+from django.utils.decorators import sync_and_async_middleware
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 
+def nul_character_response(request):
+    if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+        return HttpResponseBadRequest(
+            "Bad request: the address contains a NUL character (%00); remove it and try again.",
+            content_type="text/plain",
+        )
+    return None
+
+
+@sync_and_async_middleware
 def refuse_nul_characters(get_response):
     """A NUL character in the path or query string is never meaningful, and PostgreSQL
     refuses it in any query, which would turn a typo into a server error: answer 400
     here, once, instead of in every view that reads a URL parameter."""
 
-    def middleware(request):
-        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
-            return HttpResponseBadRequest(
-                "Bad request: the address contains a NUL character (%00); remove it and try again.",
-                content_type="text/plain",
-            )
-        return get_response(request)
+    if iscoroutinefunction(get_response):
 
+        async def middleware(request):
+            return nul_character_response(request) or await get_response(request)
+
+    else:
+
+        def middleware(request):
+            return nul_character_response(request) or get_response(request)
+
+    return middleware
+
+
+class StaticFiles(WhiteNoiseMiddleware):
+    """whitenoise, able to run in an async chain: the path lookup is a dict lookup made
+    at start-up, done on the event loop; serving a file (which opens it) runs in a thread
+    of the shared pool, for that one request only."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response=None, settings=settings) -> None:
+        super().__init__(get_response, settings)
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if self.async_mode:
+            return self.__acall__(request)
+        return super().__call__(request)
+
+    async def __acall__(self, request):
+        if self.autorefresh:
+            static_file = await sync_to_async(self.find_file, thread_sensitive=False)(
+                request.path_info
+            )
+        else:
+            static_file = self.files.get(request.path_info)
+        if static_file is not None:
+            return await sync_to_async(self.serve, thread_sensitive=False)(static_file, request)
+        return await self.get_response(request)
+
+
+def stream_middleware(get_response):
+    """The whole middleware chain of the long-lived radio streams (asgi.py routes them to
+    a handler of their own): they read no session, user, CSRF token or message, and
+    Django's own middleware runs its hooks in a worker thread that would then stay with
+    the connection for as long as the listener listens. What of it applies to a stream
+    is done here, on the event loop: the Host check (ALLOWED_HOSTS), the NUL check, and
+    the headers SecurityMiddleware would add."""
+
+    async def middleware(request):
+        request.get_host()  # DisallowedHost: a 400, as for every other page
+        response = nul_character_response(request) or await get_response(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", settings.SECURE_REFERRER_POLICY)
+        response.headers.setdefault(
+            "Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY
+        )
+        return response
+
+    markcoroutinefunction(middleware)
     return middleware

@@ -81,8 +81,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "airwaves.middleware.refuse_nul_characters",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # whitenoise's, async-capable: a synchronous middleware makes the whole chain so.
+    "airwaves.middleware.StaticFiles",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -90,6 +92,27 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Content-Security-Policy on every response that does not set its own (the stream proxy
+# does): no inline script or style anywhere, the admin's included. Artwork is still
+# hot-linked from publishers' hosts and episode audio is on them, so images and media
+# may come from any http(s) origin; hls.js fetches playlists and segments from the
+# stations (connect-src) and may run its worker from a blob: URL.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "https:", "http:"],
+    "media-src": ["'self'", "blob:", "https:", "http:"],
+    "connect-src": ["'self'", "https:", "http:"],
+    "worker-src": ["'self'", "blob:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
+# Behind HTTPS (AIRWAVES_SECURE_COOKIES), browsers are told to keep to it for a year.
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if envbool("AIRWAVES_SECURE_COOKIES") else 0
 
 ROOT_URLCONF = "airwaves.urls"
 ASGI_APPLICATION = "airwaves.asgi.application"
@@ -273,6 +296,32 @@ STATION_CHECK_INTERVAL_HOURS = envint("AIRWAVES_STATION_CHECK_INTERVAL_HOURS", 2
 # Streams passed through /radio/<slug>/stream at once, per server process; one upstream
 # connection each. Listeners beyond it get a 503.
 RADIO_MAX_PROXY_STREAMS = envint("AIRWAVES_RADIO_MAX_PROXY_STREAMS", 200)
+# Listeners of /radio/<slug>/stream and open /radio/<slug>/events pages at once, per
+# server process (503 beyond), and both together from one client address (429 beyond):
+# each costs a file descriptor and a little memory for as long as it stays.
+RADIO_MAX_PROXY_LISTENERS = envint("AIRWAVES_RADIO_MAX_PROXY_LISTENERS", 2000)
+RADIO_MAX_EVENT_STREAMS = envint("AIRWAVES_RADIO_MAX_EVENT_STREAMS", 4000)
+RADIO_MAX_STREAMS_PER_CLIENT = envint("AIRWAVES_RADIO_MAX_STREAMS_PER_CLIENT", 16)
+# Streaming views refuse newcomers (503) while fewer file descriptors than this are left
+# under the process's limit, so requests already in flight can still open files.
+FD_RESERVE = envint("AIRWAVES_FD_RESERVE", 256)
+
+# Request bodies, capped before Django reads or spools them (airwaves/serving.py's
+# BodyLimit, wired in asgi.py): AIRWAVES_REQUEST_MAX_BYTES for every address but the few
+# that take uploads, which have their own caps, a little above the largest file their
+# forms accept so that the form can say what was wrong. Longest matching prefix wins.
+REQUEST_MAX_BYTES = envint("AIRWAVES_REQUEST_MAX_BYTES", 1024 * 1024)
+REQUEST_MAX_BYTES_BY_PATH = {
+    # OPML import (listeners/forms.py takes files up to 5 MB).
+    "/following/import": envint("AIRWAVES_OPML_UPLOAD_MAX_BYTES", 6 * 1024 * 1024),
+    # The admin's station import (radio/admin.py takes files up to 64 MB).
+    "/admin/radio/station/import/": envint("AIRWAVES_STATION_UPLOAD_MAX_BYTES", 65 * 1024 * 1024),
+    # gPodder API v2 and Nextcloud gpoddersync: subscription and episode-action uploads.
+    "/api/2/": envint("AIRWAVES_SYNC_UPLOAD_MAX_BYTES", 8 * 1024 * 1024),
+    "/index.php/apps/gpoddersync/": envint("AIRWAVES_SYNC_UPLOAD_MAX_BYTES", 8 * 1024 * 1024),
+}
+# Seconds a client may take to send a request head (slowloris); see serving.py.
+REQUEST_HEAD_TIMEOUT = envint("AIRWAVES_REQUEST_HEAD_TIMEOUT", 15)
 
 LOGGING = {
     "version": 1,

@@ -17,7 +17,8 @@ Reported per mode:
   after everybody connected, so the burst on connecting is left out), in kbit/s; 128 is
   real time;
 - CPU: the server processes' CPU time during the window, as % of one core;
-- memory and threads of the server processes half-way through the window.
+- memory and threads of the server processes half-way through the window, and per
+  listener: (half-way figure - figure before the first listener connected) / listeners.
 
 Not a test; CI never runs it. Everything stops within about 2 x (--seconds + 100) seconds.
 """
@@ -240,6 +241,13 @@ class ModeResult:
     connect_seconds: float  # until the last listener had its first byte
     memory: dict[str, float]  # resident MB
     threads: dict[str, int]
+    memory_idle: dict[str, float]  # before the first listener connected
+    threads_idle: dict[str, int]
+
+    def per_listener(self, name: str) -> tuple[float, float]:
+        """(kB, threads) that each listener adds to server `name`."""
+        kb = (self.memory[name] - self.memory_idle[name]) * 1024 / self.listeners
+        return kb, (self.threads[name] - self.threads_idle[name]) / self.listeners
 
 
 def run_mode(
@@ -252,6 +260,8 @@ def run_mode(
         target=listener_process, args=(host, int(port), "/" + path, count, seconds, child)
     )
     pids = {name: children(pid) for name, pid in servers.items()}
+    memory_idle = {name: rss_mb(p) for name, p in pids.items()}
+    threads_idle = {name: threads(p) for name, p in pids.items()}
     process.start()
     # CPU is measured over the listening window, which starts after everybody connected.
     if not parent.poll(CONNECT_WAIT + 30) or parent.recv() != "window":
@@ -284,6 +294,8 @@ def run_mode(
         connect_seconds=max((r.connect_time for r in connected), default=0.0),
         memory=memory,
         threads=thread_count,
+        memory_idle=memory_idle,
+        threads_idle=threads_idle,
     )
 
 
@@ -298,6 +310,9 @@ def start_airwaves(
         "AIRWAVES_DATA_DIR": str(data_dir),
         "AIRWAVES_ALLOW_PRIVATE_URLS": "1",
         "AIRWAVES_RADIO_MAX_PROXY_STREAMS": str(listeners + 100),
+        # Every listener comes from 127.0.0.1 here.
+        "AIRWAVES_RADIO_MAX_PROXY_LISTENERS": str(listeners + 100),
+        "AIRWAVES_RADIO_MAX_STREAMS_PER_CLIENT": str(listeners + 100),
         "AIRWAVES_LOG_LEVEL": "ERROR",
     }
     env.pop("DATABASE_URL", None)  # a throwaway SQLite database
@@ -403,16 +418,20 @@ def main() -> None:
     )
     print(
         "| mode | listeners | connected | all connected after | dropouts "
-        "| mean kbit/s per listener | CPU (% of one core) | memory (RSS) | threads |"
+        "| mean kbit/s per listener | CPU (% of one core) | memory (RSS) | threads "
+        "| per listener (server) |"
     )
-    print("|---|---:|---:|---:|---:|---:|---|---|---|")
+    print("|---|---:|---:|---:|---:|---:|---|---|---|---|")
     for r in results:
         cpu = ", ".join(f"{name} {value:.0f}%" for name, value in r.cpu.items())
         memory = ", ".join(f"{name} {value:.0f} MB" for name, value in r.memory.items())
         count = ", ".join(f"{name} {value}" for name, value in r.threads.items())
+        server = next(iter(r.memory))  # the first server named is the one measured
+        kb, per_thread = r.per_listener(server)
         print(
             f"| {r.mode} | {r.listeners} | {r.connected} | {r.connect_seconds:.1f} s "
-            f"| {r.dropouts} | {r.kbps:.1f} | {cpu} | {memory} | {count} |"
+            f"| {r.dropouts} | {r.kbps:.1f} | {cpu} | {memory} | {count} "
+            f"| {server} {kb:.0f} kB, {per_thread:.2f} threads |"
         )
 
 

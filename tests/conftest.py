@@ -72,14 +72,32 @@ def browser() -> Iterator:
     del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
+def watch_for_errors(page) -> list[str]:
+    """The list that collects the tab's JavaScript errors and Content-Security-Policy
+    violations (Chromium reports those on the console: "Refused to load…", or "Executing
+    inline script violates the following Content Security Policy directive…"), for the
+    test to assert empty at its end."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    def on_console(message) -> None:
+        text = message.text
+        if message.type == "error" and (
+            "Refused to" in text or "Content Security Policy directive" in text
+        ):
+            errors.append(text)
+
+    page.on("console", on_console)
+    return errors
+
+
 @pytest.fixture
 def browser_page(browser, live_server):
     """A fresh browser tab whose relative URLs go to the live server; the test fails
-    if the page raised a JavaScript error."""
+    if the page raised a JavaScript error or broke its Content-Security-Policy."""
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    errors = watch_for_errors(page)
     yield page
     context.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
+    assert errors == [], f"JavaScript errors or CSP violations on the page: {errors}"

@@ -140,3 +140,30 @@ def test_crawl_in_several_processes_refreshes_each_feed_once(site_env, feed_serv
     assert sorted(r.path for r in feed_server.requests) == sorted(
         f"/feeds/{n}.xml" for n in range(12)
     )
+
+
+def test_serve_caps_bodies_and_closes_slow_heads(site_env):
+    from tests.test_limits import send_chunked_until_answered, wait_closed
+
+    site_env["AIRWAVES_REQUEST_HEAD_TIMEOUT"] = "1"
+    proc, base = start(site_env)
+    try:
+        address = ("127.0.0.1", int(base.rsplit(":", 1)[1]))
+        answer = send_chunked_until_answered(address, "/healthz", 64 * 1024 * 1024)
+        assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+        with socket.create_connection(address, timeout=10) as sock:
+            sock.sendall(
+                b"POST /healthz HTTP/1.1\r\nHost: test\r\nContent-Length: 209715200\r\n\r\n"
+            )
+            declared = b""
+            while data := sock.recv(65536):  # the server closes after its answer
+                declared += data
+        assert declared.startswith(b"HTTP/1.1 413")
+        assert b"Request body too large" in declared
+
+        slow = socket.create_connection(address)
+        slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: test\r\nUser-Agent: sl")
+        assert wait_closed(slow, timeout=10) < 5
+        slow.close()
+    finally:
+        stop(proc)

@@ -5,6 +5,8 @@ Listeners of one station share one upstream connection when the stream can be jo
 any moment (MP3 and AAC: a player finds the next frame); other formats (Ogg and the rest
 need the stream's first bytes) get an upstream connection each.
 
+0. The gate (gate.py) admits the listener or answers 429/503: listeners are bounded per
+   client address and per process, and refused while file descriptors run short.
 1. Find the station's live Broadcast, or start one: that takes one of the per-process
    RADIO_MAX_PROXY_STREAMS upstream slots (503 when none is left) and a reader task
    that opens the upstream through the guarded HTTP client (streams.open_stream without
@@ -19,7 +21,11 @@ need the stream's first bytes) get an upstream connection each.
    broadcast; the last one out cancels the reader task, which closes the upstream in
    the task that opened it and frees the slot (a done-callback, so even a task cancelled
    before it ran frees it). Leaving is safe from any task and more than once, so every
-   way out (the end of the body, its garbage collection, the response's close()) does it.
+   way out (the end of the body, its garbage collection, the response's close()) does it,
+   and gives back the listener's place at the gate.
+
+An upstream that cannot be opened is a 502 whose text names the station only: the reason
+(an address the SSRF guard refused, the setting that would allow it) is for the log.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from airwaves.lib.clients import request_client_address
-from airwaves.radio import hub, tallies
+from airwaves.radio import gate, hub, tallies
 from airwaves.radio.asyncdb import run_db
 from airwaves.radio.models import Station
 
@@ -123,6 +129,7 @@ class Listener:
     def __init__(self, broadcast: Broadcast) -> None:
         self.broadcast = broadcast
         self.queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=QUEUE_PIECES)
+        self.ticket: gate.Ticket | None = None  # its place at the gate, given back on leaving
 
     def offer(self, piece: bytes) -> bool:
         """False when this listener has fallen too far behind to keep."""
@@ -151,6 +158,8 @@ class Listener:
 
     def leave(self) -> None:
         self.broadcast.remove(self)
+        if self.ticket is not None:
+            self.ticket.release()
 
     def leave_threadsafe(self) -> None:
         """For HttpResponse.close(), which Django runs in a worker thread."""
@@ -306,6 +315,20 @@ def _unavailable(status: int, message: str) -> HttpResponse:
 
 @require_GET
 async def station_stream(request, slug: str):
+    ticket = gate.admit(gate.PROXY, request)
+    if isinstance(ticket, HttpResponse):
+        return ticket
+    try:
+        response = await _relay(request, slug, ticket)
+    except BaseException:
+        ticket.release()
+        raise
+    if not response.streaming:  # refused: no listener holds the place
+        ticket.release()
+    return response
+
+
+async def _relay(request, slug: str, ticket: gate.Ticket):
     station = await run_db(_station, slug)
     if station.hls:
         return _unavailable(
@@ -322,14 +345,17 @@ async def station_stream(request, slug: str):
             f"({settings.RADIO_MAX_PROXY_STREAMS}). Please try again in a few minutes.",
         )
     except UpstreamUnavailable as error:
+        log.warning("proxy: station %s (%s): %s", station.slug, station.stream_url, error)
         return _unavailable(
-            502, f"The stream of {station.name} could not be opened ({error}). Try again later."
+            502, f"The stream of {station.name} could not be reached. Try again later."
         )
     try:
         await run_db(tallies.record_click, station.pk, request_client_address(request))
     except BaseException:
         listener.leave()
         raise
+    # From here the listener gives the place back, however its response ends.
+    listener.ticket = ticket
     content_type = listener.broadcast.ready.result()
     response = StreamingHttpResponse(ListenerBody(listener), content_type=content_type)
     response["Cache-Control"] = "no-store"

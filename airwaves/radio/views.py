@@ -23,7 +23,7 @@ from airwaves.lib.clients import request_client_address
 from airwaves.listeners import guest
 from airwaves.podcasts.structured import breadcrumbs
 from airwaves.podcasts.views import absolute_url_maker
-from airwaves.radio import exporters, hub, structured, tallies
+from airwaves.radio import exporters, gate, hub, structured, tallies
 from airwaves.radio.asyncdb import run_db
 from airwaves.radio.languages import language_name
 from airwaves.radio.models import Station, StationFacet, StationFavourite
@@ -355,12 +355,39 @@ def _station_for_events(slug: str) -> Station:
     )
 
 
+class EventsBody:
+    """The events response's body: gives the stream's place at the gate back when the
+    stream ends, or when Django closes a response that was never read."""
+
+    def __init__(self, events, ticket: gate.Ticket) -> None:
+        self.events = events
+        self.ticket = ticket
+
+    async def __aiter__(self):
+        try:
+            async for event in self.events:
+                yield event
+        finally:
+            self.ticket.release()
+
+    def close(self) -> None:
+        self.ticket.release_threadsafe()
+
+
 @require_GET
 async def station_events(request, slug: str):
-    """Server-sent events: the title on air now, then every change (see hub.py)."""
-    item = await run_db(_station_for_events, slug)
+    """Server-sent events: the title on air now, then every change (see hub.py); at most
+    so many open per client and per process (gate.py)."""
+    ticket = gate.admit(gate.EVENTS, request)
+    if isinstance(ticket, HttpResponse):
+        return ticket
+    try:
+        item = await run_db(_station_for_events, slug)
+    except BaseException:
+        ticket.release()
+        raise
     response = StreamingHttpResponse(
-        hub.event_stream(item, initial=fresh_now_playing(item)),
+        EventsBody(hub.event_stream(item, initial=fresh_now_playing(item)), ticket),
         content_type="text/event-stream; charset=utf-8",
     )
     response["Cache-Control"] = "no-cache, no-store"

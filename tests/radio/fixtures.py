@@ -42,16 +42,10 @@ SERVES_STATIC_FILES = pytest.mark.filterwarnings(
 class AsgiServer:
     def __init__(self) -> None:
         from airwaves.asgi import application
+        from airwaves.serving import uvicorn_options
 
-        config = uvicorn.Config(
-            application,
-            host="127.0.0.1",
-            port=0,
-            lifespan="off",
-            log_config=None,
-            access_log=False,
-            timeout_graceful_shutdown=1,
-        )
+        options = {**uvicorn_options(head_timeout=15), "timeout_graceful_shutdown": 1}
+        config = uvicorn.Config(application, host="127.0.0.1", port=0, **options)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
         self.url = ""

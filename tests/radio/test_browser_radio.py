@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from airwaves.radio.models import Station
+from tests.conftest import watch_for_errors
 from tests.icecast import Icecast, IcecastError
 from tests.radio import fixtures
 from tests.radio.fixtures import SERVES_STATIC_FILES, make_station
@@ -62,14 +63,14 @@ def on_air(icecast):
 
 @pytest.fixture
 def page(browser, asgi_server):
-    """A tab on the ASGI server (streaming views need it); fails on JavaScript errors."""
+    """A tab on the ASGI server (streaming views need it); fails on JavaScript errors
+    and Content-Security-Policy violations."""
     context = browser.new_context(base_url=asgi_server.url, viewport={"width": 1280, "height": 900})
     tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
+    errors = watch_for_errors(tab)
     yield tab
     context.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
+    assert errors == [], f"JavaScript errors or CSP violations on the page: {errors}"
 
 
 def test_a_station_plays_and_its_title_changes_live(page, on_air, icecast):
