@@ -154,6 +154,13 @@ class Podcast(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        constraints = [
+            # /podcasts/new/ and the like are pages, whatever wrote the show's row.
+            models.CheckConstraint(
+                condition=~models.Q(slug__in=sorted(RESERVED_SLUGS)),
+                name="podcast_slug_not_reserved",
+            ),
+        ]
         indexes = [
             # The directory's orderings, over listed shows only: the show index (by
             # title), new shows, recently updated shows, trending shows.

@@ -3,6 +3,16 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from airwaves.podcasts.categories import is_tree_name
+
+
+def mark_tree_categories(apps, schema_editor):
+    """Categories the crawler made with Apple's names are the tree's from now on."""
+    Category = apps.get_model("podcasts", "Category")
+    for category in Category.objects.select_related("parent"):
+        if is_tree_name(category.name, category.parent.name if category.parent else None):
+            Category.objects.filter(pk=category.pk).update(in_tree=True)
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -124,4 +134,5 @@ class Migration(migrations.Migration):
                 fields=("podcast", "day"), name="show_activity_unique_day"
             ),
         ),
+        migrations.RunPython(mark_tree_categories, migrations.RunPython.noop),
     ]

@@ -1,16 +1,23 @@
-"""Triggers that keep the directory's counts (podcasts/counters.py), and the indexes
+"""Database triggers that keep the directory's counts (counters.py), and the indexes
 Django cannot declare on both engines.
 
 SQLite has row triggers only; PostgreSQL gets statement triggers with transition
 tables where one statement writes many rows (the crawler's episode inserts, COPY, a
 show's categories), so a feed of 20,000 episodes updates its show once, not 20,000
-times. The SQL is frozen here, as a migration must be: a later change is a new
-migration that drops and recreates a trigger.
+times.
+
+They are installed after every `migrate` (apps.py, post_migrate), not by a migration:
+SQLite rebuilds a table for many schema changes (Django's _remake_table), which
+drops that table's triggers and hand-made indexes, and refuses to rename a table that
+another table's trigger names. So before a migrate that has work to do, `prepare`
+drops the SQLite triggers; afterwards `install` creates whatever is missing and, if
+anything was, recounts (counts may have moved while the triggers were away).
 """
 
-from django.db import migrations
+from __future__ import annotations
 
-from airwaves.podcasts.categories import is_tree_name
+from django.db.backends.base.base import BaseDatabaseWrapper
+
 from airwaves.podcasts.counters import recount
 
 # A listed show: fetched, titled, not merged into another feed (models.LISTED).
@@ -357,31 +364,86 @@ POSTGRES_DROP = [
 ]
 
 
-def statements(schema_editor, forwards: bool) -> list[str]:
-    if schema_editor.connection.vendor == "postgresql":
-        return POSTGRES if forwards else POSTGRES_DROP
-    return SQLITE if forwards else SQLITE_DROP
+SQLITE_TRIGGERS = (
+    "podcasts_episode_added",
+    "podcasts_episode_removed",
+    "podcasts_episode_redated",
+    "podcasts_episode_moved",
+    "podcasts_show_listed",
+    "podcasts_show_unlisted",
+    "podcasts_show_relisted",
+    "podcasts_category_joined",
+    "podcasts_category_left",
+    "podcasts_trending_heart",
+    "podcasts_trending_unheart",
+    "podcasts_trending_play",
+)
+POSTGRES_TRIGGERS = (
+    ("podcasts_episodes_added", "podcasts_episode"),
+    ("podcasts_episodes_removed", "podcasts_episode"),
+    ("podcasts_episodes_changed", "podcasts_episode"),
+    ("podcasts_show_listing", "podcasts_podcast"),
+    ("podcasts_categories_joined", "podcasts_podcast_categories"),
+    ("podcasts_categories_left", "podcasts_podcast_categories"),
+    ("podcasts_trending_heart", "listeners_favourite"),
+    ("podcasts_trending_play", "listeners_episodeaction"),
+)
+INDEXES = ("episode_show_newest", "podcast_categories_by_category")
+TABLES = (
+    "podcasts_podcast",
+    "podcasts_episode",
+    "podcasts_podcast_categories",
+    "podcasts_category",
+    "podcasts_total",
+    "podcasts_showactivity",
+    "listeners_favourite",
+    "listeners_episodeaction",
+)
 
 
-def create_triggers(apps, schema_editor):
-    for sql in statements(schema_editor, forwards=True):
-        schema_editor.execute(sql, params=None)
-    Category = apps.get_model("podcasts", "Category")
-    for category in Category.objects.select_related("parent"):
-        if is_tree_name(category.name, category.parent.name if category.parent else None):
-            Category.objects.filter(pk=category.pk).update(in_tree=True)
+def _existing(connection: BaseDatabaseWrapper) -> set[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+                " UNION SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+            )
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('trigger', 'index')")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def prepare(connection: BaseDatabaseWrapper) -> None:
+    """Before migrations run: drops the SQLite triggers, which would stop a table
+    rebuild (PostgreSQL keeps its triggers through any ALTER TABLE)."""
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        for name in SQLITE_TRIGGERS:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def install(connection: BaseDatabaseWrapper) -> bool:
+    """Creates the triggers and indexes that are missing, then recounts if any was.
+    Returns whether anything was created. Does nothing before the tables exist."""
+    tables = set(connection.introspection.table_names())
+    if not set(TABLES) <= tables:
+        return False
+    existing = _existing(connection)
+    if connection.vendor == "postgresql":
+        wanted = {name for name, _ in POSTGRES_TRIGGERS} | set(INDEXES)
+        if wanted <= existing:
+            return False
+        # Functions are replaced and triggers made again as one set, so that a
+        # half-installed set (an interrupted install) is made whole.
+        statements = [*POSTGRES_DROP, *POSTGRES]
+    else:
+        wanted = set(SQLITE_TRIGGERS) | set(INDEXES)
+        if wanted <= existing:
+            return False
+        statements = [*SQLITE_DROP, *SQLITE]
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
     recount()
-
-
-def drop_triggers(apps, schema_editor):
-    for sql in statements(schema_editor, forwards=False):
-        schema_editor.execute(sql, params=None)
-
-
-class Migration(migrations.Migration):
-    dependencies = [
-        ("podcasts", "0004_directory"),
-        ("listeners", "0003_attempts"),
-    ]
-
-    operations = [migrations.RunPython(create_triggers, drop_triggers)]
+    return True
