@@ -122,8 +122,16 @@ class Podcast(models.Model):
     # Failing for so long that it is only re-checked rarely; the operator can revive it.
     dead = models.BooleanField(default=False)
     # This feed announced a move to a feed already in the directory and was merged into it.
+    # Not indexed as a whole: SQLite without statistics takes "moved_to IS NULL" for a
+    # selective condition and would read every listed show through that index instead
+    # of the directory's partial indexes. Merged shows are few: they get their own.
     moved_to = models.ForeignKey(
-        "self", models.SET_NULL, null=True, blank=True, related_name="merged_from"
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        db_index=False,
     )
 
     # Feed health, shown to the operator in the admin.
@@ -177,6 +185,11 @@ class Podcast(models.Model):
                 fields=["-trending_score", "-id"],
                 condition=LISTED & models.Q(trending_score__gt=0),
                 name="podcast_listed_trending",
+            ),
+            models.Index(
+                fields=["moved_to"],
+                condition=models.Q(moved_to__isnull=False),
+                name="podcast_merged",
             ),
             # The scheduler's "which feeds are due" query (crawler/claims.py); dead
             # feeds stay in it with a next check far ahead.

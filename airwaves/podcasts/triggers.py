@@ -16,6 +16,9 @@ anything was, recounts (counts may have moved while the triggers were away).
 
 from __future__ import annotations
 
+import zlib
+
+from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from airwaves.podcasts.counters import recount
@@ -283,32 +286,32 @@ POSTGRES = [
     f"""CREATE FUNCTION podcasts_trending_add(episode bigint, at timestamptz)
     RETURNS void LANGUAGE plpgsql AS $$
     DECLARE
-      show bigint;
-      day date := (at AT TIME ZONE 'UTC')::date;
+      v_show bigint;
+      v_day date := (at AT TIME ZONE 'UTC')::date;
     BEGIN
-      IF day < {PG_TODAY} - 6 OR day > {PG_TODAY} THEN RETURN; END IF;
-      SELECT podcast_id INTO show FROM podcasts_episode WHERE id = episode;
-      IF show IS NULL THEN RETURN; END IF;
-      INSERT INTO podcasts_showactivity (podcast_id, day, score) VALUES (show, day, 1)
+      IF v_day < {PG_TODAY} - 6 OR v_day > {PG_TODAY} THEN RETURN; END IF;
+      SELECT podcast_id INTO v_show FROM podcasts_episode WHERE id = episode;
+      IF v_show IS NULL THEN RETURN; END IF;
+      INSERT INTO podcasts_showactivity (podcast_id, day, score) VALUES (v_show, v_day, 1)
       ON CONFLICT (podcast_id, day) DO UPDATE SET score = podcasts_showactivity.score + 1;
-      UPDATE podcasts_podcast SET trending_score = trending_score + 1 WHERE id = show;
+      UPDATE podcasts_podcast SET trending_score = trending_score + 1 WHERE id = v_show;
     END $$""",
     """CREATE FUNCTION podcasts_trending_heart() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
-      show bigint;
-      taken integer;
+      v_show bigint;
+      v_taken integer;
     BEGIN
       IF TG_OP = 'INSERT' THEN
         PERFORM podcasts_trending_add(NEW.episode_id, NEW.created_at);
         RETURN NULL;
       END IF;
-      SELECT podcast_id INTO show FROM podcasts_episode WHERE id = OLD.episode_id;
-      UPDATE podcasts_showactivity SET score = score - 1
-      WHERE podcast_id = show AND day = (OLD.created_at AT TIME ZONE 'UTC')::date
-        AND score > 0;
-      GET DIAGNOSTICS taken = ROW_COUNT;
-      IF taken > 0 THEN
-        UPDATE podcasts_podcast SET trending_score = trending_score - 1 WHERE id = show;
+      SELECT podcast_id INTO v_show FROM podcasts_episode WHERE id = OLD.episode_id;
+      UPDATE podcasts_showactivity a SET score = a.score - 1
+      WHERE a.podcast_id = v_show AND a.day = (OLD.created_at AT TIME ZONE 'UTC')::date
+        AND a.score > 0;
+      GET DIAGNOSTICS v_taken = ROW_COUNT;
+      IF v_taken > 0 THEN
+        UPDATE podcasts_podcast SET trending_score = trending_score - 1 WHERE id = v_show;
       END IF;
       RETURN NULL;
     END $$""",
@@ -388,6 +391,7 @@ POSTGRES_TRIGGERS = (
     ("podcasts_trending_heart", "listeners_favourite"),
     ("podcasts_trending_play", "listeners_episodeaction"),
 )
+VERSION = "trigger_sql"  # Total: version() of the installed statements
 INDEXES = ("episode_show_newest", "podcast_categories_by_category")
 TABLES = (
     "podcasts_podcast",
@@ -423,27 +427,38 @@ def prepare(connection: BaseDatabaseWrapper) -> None:
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
 
 
+def version(statements: list[str]) -> int:
+    """A checksum of the SQL, stored when installed: changed SQL is installed again."""
+    return zlib.crc32("\n".join(statements).encode())
+
+
 def install(connection: BaseDatabaseWrapper) -> bool:
-    """Creates the triggers and indexes that are missing, then recounts if any was.
-    Returns whether anything was created. Does nothing before the tables exist."""
+    """Creates the triggers and indexes when one is missing or their SQL changed, then
+    recounts. Returns whether it did. Does nothing before the tables exist."""
     tables = set(connection.introspection.table_names())
     if not set(TABLES) <= tables:
         return False
-    existing = _existing(connection)
     if connection.vendor == "postgresql":
         wanted = {name for name, _ in POSTGRES_TRIGGERS} | set(INDEXES)
-        if wanted <= existing:
-            return False
-        # Functions are replaced and triggers made again as one set, so that a
+        statements = POSTGRES
+        # Functions and triggers are dropped and made again as one set, so that a
         # half-installed set (an interrupted install) is made whole.
-        statements = [*POSTGRES_DROP, *POSTGRES]
+        drops = POSTGRES_DROP
     else:
         wanted = set(SQLITE_TRIGGERS) | set(INDEXES)
-        if wanted <= existing:
-            return False
-        statements = [*SQLITE_DROP, *SQLITE]
+        statements, drops = SQLITE, SQLITE_DROP
     with connection.cursor() as cursor:
-        for sql in statements:
+        cursor.execute("SELECT value FROM podcasts_total WHERE name = %s", [VERSION])
+        row = cursor.fetchone()
+    if wanted <= _existing(connection) and row is not None and row[0] == version(statements):
+        return False
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        for sql in [*drops, *statements]:
             cursor.execute(sql)
-    recount()
+        cursor.execute("DELETE FROM podcasts_total WHERE name = %s", [VERSION])
+        cursor.execute(
+            "INSERT INTO podcasts_total (name, value) VALUES (%s, %s)",
+            [VERSION, version(statements)],
+        )
+        recount()
     return True
