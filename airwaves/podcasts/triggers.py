@@ -141,10 +141,10 @@ SQLITE = [
       WHERE id = (SELECT podcast_id FROM podcasts_episode WHERE id = NEW.episode_id);
     END""",
     # A show's episodes newest first, undated last (views.NEWEST_FIRST).
-    """CREATE INDEX episode_show_newest
+    """CREATE INDEX IF NOT EXISTS episode_show_newest
     ON podcasts_episode (podcast_id, published_at DESC, id DESC)""",
     # A category's shows, newest in the directory first (views.category).
-    """CREATE INDEX podcast_categories_by_category
+    """CREATE INDEX IF NOT EXISTS podcast_categories_by_category
     ON podcasts_podcast_categories (category_id, podcast_id)""",
 ]
 
@@ -166,8 +166,6 @@ SQLITE_DROP = [
             "podcasts_trending_play",
         )
     ),
-    "DROP INDEX IF EXISTS episode_show_newest",
-    "DROP INDEX IF EXISTS podcast_categories_by_category",
 ]
 
 PG_FUTURE = "now() + interval '1 day'"
@@ -333,9 +331,9 @@ POSTGRES = [
     END $$""",
     """CREATE TRIGGER podcasts_trending_play AFTER INSERT ON listeners_episodeaction
     FOR EACH ROW EXECUTE FUNCTION podcasts_trending_play()""",
-    """CREATE INDEX episode_show_newest
+    """CREATE INDEX IF NOT EXISTS episode_show_newest
     ON podcasts_episode (podcast_id, published_at DESC NULLS LAST, id DESC)""",
-    """CREATE INDEX podcast_categories_by_category
+    """CREATE INDEX IF NOT EXISTS podcast_categories_by_category
     ON podcasts_podcast_categories (category_id, podcast_id)""",
 ]
 
@@ -362,8 +360,6 @@ POSTGRES_DROP = [
             "podcasts_trending_add(bigint, timestamptz)",
         )
     ),
-    "DROP INDEX IF EXISTS episode_show_newest",
-    "DROP INDEX IF EXISTS podcast_categories_by_category",
 ]
 
 
@@ -442,7 +438,7 @@ def install(connection: BaseDatabaseWrapper) -> bool:
         wanted = {name for name, _ in POSTGRES_TRIGGERS} | set(INDEXES)
         statements = POSTGRES
         # Functions and triggers are dropped and made again as one set, so that a
-        # half-installed set (an interrupted install) is made whole.
+        # half-installed set is made whole; indexes are made only if missing.
         drops = POSTGRES_DROP
     else:
         wanted = set(SQLITE_TRIGGERS) | set(INDEXES)
@@ -450,10 +446,18 @@ def install(connection: BaseDatabaseWrapper) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT value FROM podcasts_total WHERE name = %s", [VERSION])
         row = cursor.fetchone()
-    if wanted <= _existing(connection) and row is not None and row[0] == version(statements):
+    existing = _existing(connection)
+    if wanted <= existing and row is not None and row[0] == version(statements):
         return False
+    # An index that exists is left alone (PostgreSQL refuses even CREATE INDEX IF NOT
+    # EXISTS on a table with trigger events pending in the transaction).
+    missing = [
+        sql
+        for sql in statements
+        if not any(f"IF NOT EXISTS {name}\n" in sql for name in existing & set(INDEXES))
+    ]
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        for sql in [*drops, *statements]:
+        for sql in [*drops, *missing]:
             cursor.execute(sql)
         cursor.execute("DELETE FROM podcasts_total WHERE name = %s", [VERSION])
         cursor.execute(
