@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +20,8 @@ HOME_CATEGORIES = 12
 HOME_SHOWS_PER_CATEGORY = 6
 # New, updated and trending shows are read this many pages deep, no further.
 DISCOVERY_PAGES = 20
+# What a grid of shows (partials/show_grid.html) reads of each.
+GRID_FIELDS = ("slug", "title", "image_url")
 # Both orders are served by the index episode_show_newest (migration 0005).
 NEWEST_FIRST = (F("published_at").desc(nulls_last=True), "-pk")
 OLDEST_FIRST = (F("published_at").asc(nulls_first=True), "pk")
@@ -59,8 +62,9 @@ def home(request):
             "-show_count", "name"
         )[:HOME_CATEGORIES]
     )
+    shows = grid_shows(home_category_keys(categories))
     for cat in categories:
-        cat.listed = category_shows(cat)[:HOME_SHOWS_PER_CATEGORY]
+        cat.listed = [shows[key] for key in cat.keys if key in shows]
     context = {
         "latest": latest,
         "categories": categories,
@@ -69,24 +73,53 @@ def home(request):
     return render(request, "podcasts/home.html", context)
 
 
-def category_shows(cat: Category):
-    """A category's shows, newest in the directory first: one range of the
-    show-category index (category, show). Shows merged into another feed keep their
-    categories and are left out here, after the index read."""
-    keys = Podcast.categories.through.objects.filter(category=cat).order_by("-podcast_id")
-    return LazyShows(keys.values_list("podcast_id", flat=True))
+def home_category_keys(categories: list[Category]) -> list[int]:
+    """The newest shows of each category (`cat.keys`), in one query of one short index
+    range per category (show-category index: category, show)."""
+    if not categories:
+        return []
+    table = Podcast.categories.through._meta.db_table
+    branch = (
+        f"SELECT * FROM (SELECT category_id, podcast_id FROM {table}"
+        f" WHERE category_id = %s ORDER BY podcast_id DESC LIMIT {HOME_SHOWS_PER_CATEGORY})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            " UNION ALL ".join([branch] * len(categories)), [cat.pk for cat in categories]
+        )
+        rows = cursor.fetchall()
+    by_category: dict[int, list[int]] = {}
+    for category_id, podcast_id in rows:
+        by_category.setdefault(category_id, []).append(podcast_id)
+    for cat in categories:
+        cat.keys = by_category.get(cat.pk, [])
+    return [key for cat in categories for key in cat.keys]
 
 
-class LazyShows:
-    """Shows by a sliced list of primary keys, in that order, listed ones only."""
+def grid_shows(keys) -> dict[int, Podcast]:
+    """Listed shows by primary key, with what a grid of artwork shows. Shows merged
+    into another feed keep their categories and are left out here."""
+    return {
+        show.pk: show for show in listed_podcasts().filter(pk__in=list(keys)).only(*GRID_FIELDS)
+    }
 
-    def __init__(self, keys):
-        self.keys = keys
+
+class CategoryRows:
+    """A category's shows for CountedPaginator, newest in the directory first: keys
+    from the show-category index, the count kept by triggers."""
+
+    def __init__(self, cat: Category):
+        through = Podcast.categories.through.objects.filter(category=cat)
+        self.keys = through.order_by("-podcast_id").values_list("podcast_id", flat=True)
+        self.count = cat.show_count
+
+    def __len__(self) -> int:
+        return self.count
 
     def __getitem__(self, index: slice) -> list[Podcast]:
         keys = list(self.keys[index])
-        found = {p.pk: p for p in listed_podcasts().filter(pk__in=keys)}
-        return [found[key] for key in keys if key in found]
+        shows = grid_shows(keys)
+        return [shows[key] for key in keys if key in shows]
 
 
 @require_GET
@@ -164,7 +197,7 @@ def podcast_index(request):
     """Every listed show by title, in numbered pages: the page's keys come from the
     partial index podcast_listed_title alone, the total from the kept count."""
     rows = IndexedRows(
-        listed_podcasts().select_related("category").order_by("title", "pk"),
+        listed_podcasts().only(*GRID_FIELDS).order_by("title", "pk"),
         count=Total.get("listed_shows"),
     )
     page = counted_page(rows, SHOWS_PER_PAGE, request.GET.get("page"))
@@ -178,25 +211,13 @@ def podcast_index(request):
 @require_GET
 def category(request, slug: str):
     cat = get_object_or_404(Category.objects.select_related("parent"), slug=slug)
-    keys = Podcast.categories.through.objects.filter(category=cat).order_by("-podcast_id")
-    rows = CategoryRows(keys.values_list("podcast_id", flat=True), cat.show_count)
+    rows = CategoryRows(cat)
     page = counted_page(rows, SHOWS_PER_PAGE, request.GET.get("page"))
     subcategories = []
     if cat.parent_id is None:
         subcategories = cat.children.filter(in_tree=True, show_count__gt=0).order_by("name")
     context = {"category": cat, "page": page, "subcategories": subcategories}
     return render(request, "podcasts/category.html", context)
-
-
-class CategoryRows(LazyShows):
-    """A category's shows for CountedPaginator: kept count, keys from the index."""
-
-    def __init__(self, keys, count: int):
-        super().__init__(keys)
-        self.count = count
-
-    def __len__(self) -> int:
-        return self.count
 
 
 # The discovery lists: name, title, ordering over the listed shows, and which shows
@@ -224,7 +245,7 @@ def discovery(request, name: str):
     title, ordering, condition = DISCOVERY[name]
     if name == "trending":
         trending.expire_if_due()
-    rows = listed_podcasts().filter(condition).select_related("category").order_by(*ordering)
+    rows = listed_podcasts().filter(condition).only(*GRID_FIELDS).order_by(*ordering)
     page = short_list_page(rows, SHOWS_PER_PAGE, DISCOVERY_PAGES, request.GET.get("page"))
     context = {"page": page, "title": title, "name": name, "lists": discovery_links()}
     return render(request, "podcasts/discovery.html", context)
