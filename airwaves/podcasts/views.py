@@ -81,7 +81,7 @@ def home_category_keys(categories: list[Category]) -> list[int]:
     table = Podcast.categories.through._meta.db_table
     branch = (
         f"SELECT * FROM (SELECT category_id, podcast_id FROM {table}"
-        f" WHERE category_id = %s ORDER BY podcast_id DESC LIMIT {HOME_SHOWS_PER_CATEGORY})"
+        f" WHERE category_id = %s ORDER BY podcast_id DESC LIMIT {HOME_SHOWS_PER_CATEGORY}) AS branch"
     )
     with connection.cursor() as cursor:
         cursor.execute(
