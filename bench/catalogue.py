@@ -57,6 +57,8 @@ FIRST_NAMES = "Ada Alan Grace Linus Margaret Hussein Maria Chen Priya Omar Sofia
 LAST_NAMES = "Lovelace Turing Hopper Torvalds Hamilton Nasser Garcia Wei Patel Haddad Rossi Tanaka Okafor Nilsson Moreau Silva Novak Kumar Haddad Weber".split()
 LANGUAGES = ["en"] * 12 + ["en-us", "en-gb", "de", "fr", "es", "pt-br", "it", "nl", "ja", "sv"]
 YEARS = 10
+# Episodes of any show but --big-show, so that the big show is the longest one.
+MAX_EPISODES = 5_000
 
 
 def words(rng: random.Random, n: int) -> list[str]:
@@ -207,10 +209,17 @@ def main(argv: list[str] | None = None) -> int:
     weights = [rng.paretovariate(1.2) for _ in range(others)]
     total_weight = sum(weights) or 1
     for n, weight in enumerate(weights):
-        counts[base + n] = int(episodes_left * weight / total_weight)
+        counts[base + n] = min(MAX_EPISODES, int(episodes_left * weight / total_weight))
+    if episodes_left > others * MAX_EPISODES:
+        raise SystemExit(f"more than {MAX_EPISODES} episodes a show: give more --shows")
+    # What the cap and the rounding left over goes to the shows with room for it.
     short = episodes_left - sum(counts[base:])
-    for n in range(short):
-        counts[base + n % max(1, others)] += 1
+    n = 0
+    while short > 0 and others:
+        if counts[base + n % others] < MAX_EPISODES:
+            counts[base + n % others] += 1
+            short -= 1
+        n += 1
 
     print(f"{shows} shows, {sum(counts)} episodes ({connection.vendor})", flush=True)
     # 1. Shows, each with the crawler's columns as after a successful fetch.
