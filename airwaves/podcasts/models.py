@@ -308,9 +308,9 @@ class ShowActivity(models.Model):
 
 
 class Total(models.Model):
-    """A count kept up to date as rows change (by triggers), so that no page counts
-    the catalogue: `listed_shows`; and `trending_day`, the last day trending was expired
-    (as an ordinal)."""
+    """A number kept in the database: `listed_shows`, kept up to date by triggers so
+    that no page counts the catalogue; `trending_day`, the last day trending.expire ran
+    for (an ordinal); `trigger_sql`, the version of the installed triggers (triggers.py)."""
 
     name = models.CharField(max_length=50, primary_key=True)
     value = models.BigIntegerField(default=0)

@@ -6,9 +6,11 @@ from django.db.models import F, Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from airwaves.podcasts import structured, trending
+from airwaves.podcasts.counters import FUTURE_SLACK
 from airwaves.podcasts.faq import episode_questions
 from airwaves.podcasts.models import LISTED, Category, Episode, Podcast, Total
 from airwaves.podcasts.paging import IndexedRows, counted_page, short_list_page
@@ -53,7 +55,8 @@ def home(request):
     the discovery lists. A fixed number of index reads, however large the directory:
     the counts are kept by the database (counters.py)."""
     latest = (
-        Episode.objects.filter(published_at__isnull=False)
+        # Dates far ahead are a feed's mistake or its schedule, not "latest".
+        Episode.objects.filter(published_at__lte=timezone.now() + FUTURE_SLACK)
         .select_related("podcast")
         .order_by("-published_at")[:12]
     )
