@@ -7,6 +7,10 @@ from airwaves.podcasts import views as podcasts
 urlpatterns = [
     path("", podcasts.home, name="home"),
     path("podcasts/", podcasts.podcast_index, name="podcast-index"),
+    # Fixed paths before the show page's <slug>: models.RESERVED_SLUGS keeps shows off them.
+    path("podcasts/new/", podcasts.new_shows, name="podcasts-new"),
+    path("podcasts/updated/", podcasts.updated_shows, name="podcasts-updated"),
+    path("podcasts/trending/", podcasts.trending_shows, name="podcasts-trending"),
     path("podcasts/<slug:slug>/", podcasts.podcast, name="podcast"),
     path("podcasts/<slug:podcast_slug>/<slug:episode_slug>/", podcasts.episode, name="episode"),
     path("categories/<slug:slug>/", podcasts.category, name="category"),

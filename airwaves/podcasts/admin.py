@@ -5,8 +5,10 @@ from airwaves.podcasts.models import Category, Episode, Podcast
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("name", "parent", "slug")
+    list_display = ("name", "parent", "slug", "in_tree", "show_count")
+    list_filter = ("in_tree",)
     search_fields = ("name",)
+    readonly_fields = ("show_count",)
 
 
 @admin.action(description="Check again now (revives dead feeds)")
@@ -33,6 +35,9 @@ class PodcastAdmin(admin.ModelAdmin):
     actions = [revive_feeds]
     readonly_fields = (
         "host",
+        "episode_count",
+        "latest_episode_at",
+        "trending_score",
         "claimed_until",
         "feed_interval",
         "first_error_at",
@@ -51,6 +56,7 @@ class PodcastAdmin(admin.ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("title", "slug", "feed_url", "source", "link", "author", "category")}),
+        ("Directory", {"fields": ("episode_count", "latest_episode_at", "trending_score")}),
         ("Content", {"fields": ("summary", "description", "image_url", "language", "explicit")}),
         (
             "Feed health",

@@ -9,6 +9,14 @@ from django.utils import timezone
 
 from airwaves.lib.slugs import unique_slug
 
+# Paths under /podcasts/ that are pages of their own, never a show's slug.
+RESERVED_SLUGS = frozenset({"new", "updated", "trending", "page", "feed", "search", "categories"})
+
+# A show is listed (linked from the directory's pages) once fetched and titled, and
+# while it is not merged into another feed. Triggers (migration 0004) count listed
+# shows with the same condition; the partial indexes below cover exactly these rows.
+LISTED = ~models.Q(title="") & models.Q(moved_to=None)
+
 
 def feed_host(url: str) -> str:
     try:
@@ -25,10 +33,24 @@ class Category(models.Model):
     parent = models.ForeignKey(
         "self", models.CASCADE, null=True, blank=True, related_name="children"
     )
+    # One of the Apple Podcasts categories (podcasts/categories.py), which the pages
+    # are built on; other names feeds use are kept but not linked.
+    in_tree = models.BooleanField(default=False, db_default=False)
+    # Shows in this category or one of its subcategories, each counted once; kept by
+    # triggers on the show-category table (migration 0004), never recounted by a page.
+    show_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         verbose_name_plural = "categories"
         ordering = ["name"]
+        indexes = [
+            # The home page's biggest categories.
+            models.Index(
+                fields=["-show_count", "name"],
+                condition=models.Q(in_tree=True, parent=None),
+                name="category_top_by_shows",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["parent", "name"], name="category_unique_name_per_parent"
@@ -42,6 +64,15 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return f"{self.parent.name} > {self.name}" if self.parent_id else self.name
+
+    def save(self, *args, **kwargs):
+        from airwaves.podcasts.categories import is_tree_name
+
+        # Categories the crawler makes from feeds' names are pages of the directory
+        # when they are spelt as in Apple's tree.
+        if is_tree_name(self.name, self.parent.name if self.parent_id else None):
+            self.in_tree = True
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("category", args=[self.slug])
@@ -91,8 +122,16 @@ class Podcast(models.Model):
     # Failing for so long that it is only re-checked rarely; the operator can revive it.
     dead = models.BooleanField(default=False)
     # This feed announced a move to a feed already in the directory and was merged into it.
+    # Not indexed as a whole: SQLite without statistics takes "moved_to IS NULL" for a
+    # selective condition and would read every listed show through that index instead
+    # of the directory's partial indexes. Merged shows are few: they get their own.
     moved_to = models.ForeignKey(
-        "self", models.SET_NULL, null=True, blank=True, related_name="merged_from"
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        db_index=False,
     )
 
     # Feed health, shown to the operator in the admin.
@@ -111,11 +150,47 @@ class Podcast(models.Model):
     # same, a refresh leaves the show's details and categories alone.
     channel_hash = models.CharField(max_length=32, blank=True)
 
+    # Kept by triggers on the episode table (migration 0004), whatever writes the
+    # episodes, so no page counts a show's episodes or looks for its newest one.
+    episode_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    # The newest publish date among its episodes, ignoring dates in the future.
+    latest_episode_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Hearts and plays of its episodes in the last TRENDING_DAYS days (ShowActivity).
+    trending_score = models.IntegerField(default=0, db_default=0, editable=False)
+
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        constraints = [
+            # /podcasts/new/ and the like are pages, whatever wrote the show's row.
+            models.CheckConstraint(
+                condition=~models.Q(slug__in=sorted(RESERVED_SLUGS)),
+                name="podcast_slug_not_reserved",
+            ),
+        ]
         indexes = [
+            # The directory's orderings, over listed shows only: the show index (by
+            # title), new shows, recently updated shows, trending shows.
+            models.Index(fields=["title", "id"], condition=LISTED, name="podcast_listed_title"),
+            models.Index(
+                fields=["-created_at", "-id"], condition=LISTED, name="podcast_listed_new"
+            ),
+            models.Index(
+                fields=["-latest_episode_at", "-id"],
+                condition=LISTED & models.Q(latest_episode_at__isnull=False),
+                name="podcast_listed_updated",
+            ),
+            models.Index(
+                fields=["-trending_score", "-id"],
+                condition=LISTED & models.Q(trending_score__gt=0),
+                name="podcast_listed_trending",
+            ),
+            models.Index(
+                fields=["moved_to"],
+                condition=models.Q(moved_to__isnull=False),
+                name="podcast_merged",
+            ),
             # The scheduler's "which feeds are due" query (crawler/claims.py); dead
             # feeds stay in it with a next check far ahead.
             models.Index(
@@ -146,7 +221,9 @@ class Podcast(models.Model):
     def assign_slug(self) -> None:
         self.slug = unique_slug(
             self.title or "podcast",
-            lambda s: Podcast.objects.filter(slug=s).exclude(pk=self.pk).exists(),
+            lambda s: (
+                s in RESERVED_SLUGS or Podcast.objects.filter(slug=s).exclude(pk=self.pk).exists()
+            ),
         )
 
 
@@ -185,9 +262,10 @@ class Episode(models.Model):
             models.UniqueConstraint(fields=["podcast", "guid"], name="episode_unique_guid"),
             models.UniqueConstraint(fields=["podcast", "slug"], name="episode_unique_slug"),
         ]
+        # A show's episode list, newest first with undated episodes last, has an index
+        # of its own made in migration 0004 (episode_show_newest): PostgreSQL needs
+        # NULLS LAST in it, which SQLite's CREATE INDEX does not accept.
         indexes = [
-            # A show's episode list, newest first.
-            models.Index(fields=["podcast", "-published_at"], name="episode_by_podcast_date"),
             # "Latest episodes" on the home page.
             models.Index(fields=["-published_at"], name="episode_latest"),
         ]
@@ -205,3 +283,41 @@ class Episode(models.Model):
     @property
     def artwork_url(self) -> str:
         return self.image_url or self.podcast.image_url
+
+
+TRENDING_DAYS = 7
+
+
+class ShowActivity(models.Model):
+    """Hearts and plays of a show's episodes on one day (UTC): what Podcast.trending_score
+    adds up. Written by triggers on the favourites and episode-action tables; days that
+    leave the window are subtracted and deleted by trending.expire()."""
+
+    podcast = models.ForeignKey(Podcast, models.CASCADE, related_name="+")
+    day = models.DateField()
+    score = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["podcast", "day"], name="show_activity_unique_day"),
+        ]
+        indexes = [models.Index(fields=["day"], name="show_activity_by_day")]
+
+    def __str__(self) -> str:
+        return f"{self.podcast_id} on {self.day}: {self.score}"
+
+
+class Total(models.Model):
+    """A number kept in the database: `listed_shows`, kept up to date by triggers so
+    that no page counts the catalogue; `trending_day`, the last day trending.expire ran
+    for (an ordinal); `trigger_sql`, the version of the installed triggers (triggers.py)."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} = {self.value}"
+
+    @staticmethod
+    def get(name: str) -> int:
+        return Total.objects.filter(name=name).values_list("value", flat=True).first() or 0

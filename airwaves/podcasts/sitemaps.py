@@ -40,8 +40,11 @@ def sitemap_index(request):
 @require_GET
 def sitemap_pages(request):
     absolute = absolute_url_maker(request)
-    urls = [(absolute("/"), None), (absolute("/podcasts/"), None), (absolute("/radio/"), None)]
-    urls += [(absolute(c.get_absolute_url()), None) for c in Category.objects.order_by("pk")]
+    fixed = ["/", "/podcasts/", "/podcasts/new/", "/podcasts/updated/", "/podcasts/trending/"]
+    urls = [(absolute(path), None) for path in [*fixed, "/radio/"]]
+    # The tree's categories only: feeds' other names are not pages of their own.
+    categories = Category.objects.filter(in_tree=True).order_by("pk")
+    urls += [(absolute(c.get_absolute_url()), None) for c in categories]
     return render(request, "sitemaps/urls.xml", {"urls": urls}, content_type="application/xml")
 
 
