@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "airwaves.podcasts",
     "airwaves.listeners",
     "airwaves.radio",
+    "airwaves.search",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,232 @@
+"""Full-text search over shows, episodes and stations: one interface, two engines.
+
+    ids = search_ids(connection, "episode", parsed, filters, limit=20, offset=0)
+    snippets = highlight(connection, "episode", parsed, ids)   # the page's rows only
+
+SQLite answers with FTS5 (bm25), PostgreSQL with its full text search (ts_rank over a
+GIN-indexed tsvector); `connection.vendor` picks one. Both rank the same way:
+
+- title matches first: titles weigh most (A), then authors and tags (B), then the body (C),
+  heavily enough that a title match outranks any body match of the same words;
+- then a boost of at most 30% for newer episodes (half of it for one six months old)
+  and for stations with more votes and clicks (5% per digit of their sum), which only
+  reorders matches of about the same strength.
+
+Every query has a LIMIT; counts stop at COUNT_CAP, so a page costs the same whatever the
+size of the catalogue, apart from the ranking of the matches, which FTS5 and GIN do in
+their index.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from airwaves.search.query import ParsedQuery
+from airwaves.search.schema import BY_KIND
+
+COUNT_CAP = 1000
+SNIPPET_WORDS = 24
+# Markers around matched words inside snippets; control characters, which feed text
+# never holds (the crawler strips them), so they cannot be confused with content.
+MARK_START, MARK_END = "\x02", "\x03"
+
+KINDS = ("podcast", "episode", "station")
+# The column whose text a result's snippet comes from (the body, where titles are not).
+_SNIPPET_COLUMN = {"podcast": "description", "episode": "description", "station": "tags"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    language: str = ""  # "en" matches en, en-us, en-GB
+    category_ids: tuple[int, ...] = ()  # a category and its children
+    published_from: date | None = None
+    published_to: date | None = None
+    min_duration: int | None = None  # seconds
+    max_duration: int | None = None
+
+    @property
+    def episode_only(self) -> bool:
+        return any(
+            v is not None
+            for v in (self.published_from, self.published_to, self.min_duration, self.max_duration)
+        )
+
+    def applies_to(self, kind: str) -> bool:
+        """Whether results of this kind can satisfy the filters at all: stations have
+        no category, and only episodes have dates and durations."""
+        if self.episode_only and kind != "episode":
+            return False
+        return not (self.category_ids and kind == "station")
+
+
+def search_ids(
+    connection,
+    kind: str,
+    parsed: ParsedQuery,
+    filters: Filters,
+    *,
+    limit: int,
+    offset: int = 0,
+    title_only: bool = False,
+) -> list[int]:
+    """Ids of the best matches of one kind, best first."""
+    if not parsed.searchable or not filters.applies_to(kind):
+        return []
+    sql, params = _matches(connection, kind, parsed, filters, title_only=title_only)
+    sql = f"{sql} ORDER BY {_score(connection, kind)} LIMIT %s OFFSET %s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit, offset])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def count_capped(connection, kind: str, parsed: ParsedQuery, filters: Filters) -> int:
+    """How many rows match, counted up to COUNT_CAP + 1 ("1,000+")."""
+    if not parsed.searchable or not filters.applies_to(kind):
+        return 0
+    sql, params = _matches(connection, kind, parsed, filters)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT %s) capped", [*params, COUNT_CAP + 1])
+        return cursor.fetchone()[0]
+
+
+def highlight(connection, kind: str, parsed: ParsedQuery, ids: list[int]) -> dict[int, str]:
+    """Safe HTML snippets, matched words in <mark>, for the given rows only."""
+    if not ids or not parsed.searchable:
+        return {}
+    table = BY_KIND[kind]
+    marks = ", ".join(["%s"] * len(ids))
+    if connection.vendor == "sqlite":
+        column = [c.name for c in table.columns].index(_SNIPPET_COLUMN[kind])
+        sql = (
+            f"SELECT rowid, snippet({table.fts}, {column}, %s, %s, '…', {SNIPPET_WORDS}) "
+            f"FROM {table.fts} WHERE {table.fts} MATCH %s AND rowid IN ({marks})"
+        )
+        params = [MARK_START, MARK_END, parsed.to_fts5(), *ids]
+    else:
+        text = f"t.{_SNIPPET_COLUMN[kind]}"
+        # The positive words only: a headline shows what was found, not what was excluded.
+        options = (
+            f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_WORDS}, "
+            'MinWords=8, MaxFragments=2, FragmentDelimiter=" … "'
+        )
+        sql = (
+            f"SELECT t.id, ts_headline('simple', regexp_replace(left({text}, 20000), "
+            f"'<[^>]*>', ' ', 'g'), to_tsquery('simple', %s), %s) "
+            f"FROM {table.table} t WHERE t.id IN ({marks})"
+        )
+        positive = ParsedQuery(terms=parsed.positive, truncated=False)
+        params = [positive.to_tsquery(), options, *ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row_id: _snippet_html(text) for row_id, text in cursor.fetchall() if text}
+
+
+_TAG = re.compile(r"<[^>]*>|^[^<]*?>|<[^>]*$")
+
+
+def _snippet_html(text: str) -> str:
+    """Plain text of a snippet cut from sanitized HTML (tags, and tags cut in half at
+    either end, removed; entities decoded), escaped, with the markers made <mark>."""
+    text = html.unescape(_TAG.sub(" ", text))
+    text = " ".join(html.escape(text).split())
+    if MARK_START not in text:
+        return ""
+    return text.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+
+
+def _matches(
+    connection, kind: str, parsed: ParsedQuery, filters: Filters, *, title_only: bool = False
+) -> tuple[str, list]:
+    """SELECT t.id FROM <index> JOIN <table> t WHERE <matches and filters>, its params."""
+    table = BY_KIND[kind]
+    title = table.columns[0].name
+    if connection.vendor == "sqlite":
+        query = parsed.to_fts5(columns=(title,) if title_only else ())
+        sql = (
+            f"SELECT t.id FROM {table.fts} JOIN {table.table} t ON t.id = {table.fts}.rowid "
+            f"{_joins(kind)} WHERE {table.fts} MATCH %s"
+        )
+    else:
+        query = parsed.to_tsquery(weights="A" if title_only else "")
+        sql = (
+            f"SELECT t.id FROM to_tsquery('simple', %s) query CROSS JOIN {table.doc} d "
+            f"JOIN {table.table} t ON t.id = d.id {_joins(kind)} WHERE d.document @@ query"
+        )
+    where, params = _filters(connection, kind, filters)
+    return sql + where, [query, *params]
+
+
+def _joins(kind: str) -> str:
+    return "JOIN podcasts_podcast p ON p.id = t.podcast_id" if kind == "episode" else ""
+
+
+def _filters(connection, kind: str, filters: Filters) -> tuple[str, list]:
+    clauses: list[str] = []
+    params: list = []
+    if kind == "station":
+        clauses.append("t.broken = %s")
+        params.append(False)
+        if filters.language:
+            # language_codes is comma-separated ("en,fr"): match a whole code.
+            clauses.append("(',' || lower(t.language_codes) || ',') LIKE %s")
+            params.append(f"%,{filters.language}%")
+    else:
+        show = "p" if kind == "episode" else "t"
+        # The same shows the rest of the site lists (podcasts.views.listed_podcasts).
+        clauses.append(f"{show}.title <> '' AND {show}.moved_to_id IS NULL")
+        if filters.language:
+            clauses.append(f"(lower({show}.language) = %s OR lower({show}.language) LIKE %s)")
+            params += [filters.language, f"{filters.language}-%"]
+        if filters.category_ids:
+            marks = ", ".join(["%s"] * len(filters.category_ids))
+            clauses.append(f"{show}.category_id IN ({marks})")
+            params += list(filters.category_ids)
+    if kind == "episode":
+        if filters.published_from:
+            clauses.append("t.published_at >= %s")
+            params.append(_midnight(connection, filters.published_from))
+        if filters.published_to:
+            clauses.append("t.published_at < %s")
+            params.append(_midnight(connection, filters.published_to, next_day=True))
+        if filters.min_duration is not None:
+            clauses.append("t.duration >= %s")
+            params.append(filters.min_duration)
+        if filters.max_duration is not None:
+            clauses.append("t.duration <= %s")
+            params.append(filters.max_duration)
+    return "".join(f" AND {c}" for c in clauses), params
+
+
+def _midnight(connection, day: date, *, next_day: bool = False):
+    """The start of a day (UTC) as the database stores datetimes."""
+    moment = datetime.combine(day + timedelta(days=1 if next_day else 0), time(), tzinfo=UTC)
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def _score(connection, kind: str) -> str:
+    """ORDER BY expression, best first."""
+    table = BY_KIND[kind]
+    if connection.vendor == "sqlite":
+        weights = ", ".join(str(w) for w in table.weights)
+        # bm25() is negative, better matches more so: a boost makes it more negative.
+        relevance = f"bm25({table.fts}, {weights})"
+        age_days = "(julianday('now') - julianday(coalesce(t.published_at, '1970-01-01')))"
+        popularity = "length(CAST(t.votes + t.click_count AS TEXT))"
+        greatest, order = "max", ""
+    else:
+        relevance = "ts_rank(d.document, query)"
+        age_days = (
+            "(extract(epoch FROM now() - coalesce(t.published_at, 'epoch'::timestamptz)) / 86400)"
+        )
+        popularity = "length((t.votes + t.click_count)::text)"
+        greatest, order = "greatest", " DESC"
+    if kind == "episode":
+        boost = f"(1 + 0.3 / (1 + {greatest}(0, {age_days}) / 180.0))"
+    elif kind == "station":
+        boost = f"(1 + 0.05 * {popularity})"
+    else:
+        boost = "1"
+    return f"{relevance} * {boost}{order}, t.id DESC"
