@@ -108,13 +108,14 @@ def highlight(connection, kind: str, parsed: ParsedQuery, ids: list[int]) -> dic
     else:
         text = f"t.{_SNIPPET_COLUMN[kind]}"
         # The positive words only: a headline shows what was found, not what was excluded.
-        options = (
-            f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_WORDS}, "
-            'MinWords=8, MaxFragments=2, FragmentDelimiter=" … "'
+        options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_WORDS}, MinWords=8"
+        inline = "|".join(sorted(_INLINE))
+        text = (
+            f"regexp_replace(regexp_replace(left({text}, 20000), "
+            f"'</?({inline})\\M[^>]*>', '', 'gi'), '<[^>]*>', ' ', 'g')"
         )
         sql = (
-            f"SELECT t.id, ts_headline('simple', regexp_replace(left({text}, 20000), "
-            f"'<[^>]*>', ' ', 'g'), to_tsquery('simple', %s), %s) "
+            f"SELECT t.id, ts_headline('simple', {text}, to_tsquery('simple', %s), %s) "
             f"FROM {table.table} t WHERE t.id IN ({marks})"
         )
         positive = ParsedQuery(terms=parsed.positive, truncated=False)
@@ -124,13 +125,19 @@ def highlight(connection, kind: str, parsed: ParsedQuery, ids: list[int]) -> dic
         return {row_id: _snippet_html(text) for row_id, text in cursor.fetchall() if text}
 
 
-_TAG = re.compile(r"<[^>]*>|^[^<]*?>|<[^>]*$")
+_TAG = re.compile(r"<(/?)([a-zA-Z0-9]*)[^>]*>|^[^<]*?>|<[^>]*$")
+# Tags inside a line of text: removing them must not split the word or its punctuation.
+_INLINE = frozenset("a abbr b cite code em i mark q s small span strong sub sup u".split())
+
+
+def _drop_tag(match: re.Match) -> str:
+    return "" if (match.group(2) or "").lower() in _INLINE else " "
 
 
 def _snippet_html(text: str) -> str:
     """Plain text of a snippet cut from sanitized HTML (tags, and tags cut in half at
     either end, removed; entities decoded), escaped, with the markers made <mark>."""
-    text = html.unescape(_TAG.sub(" ", text))
+    text = html.unescape(_TAG.sub(_drop_tag, text))
     text = " ".join(html.escape(text).split())
     if MARK_START not in text:
         return ""
