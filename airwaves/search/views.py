@@ -59,7 +59,7 @@ def _minutes(request, name: str) -> int | None:
     value = request.GET.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit() or int(value) > MAX_DURATION_MINUTES:
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_DURATION_MINUTES:
         raise InvalidSearch(f"“{name}” must be a number of minutes, not “{value[:40]}”.")
     return int(value) * 60
 
