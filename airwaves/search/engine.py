@@ -178,8 +178,9 @@ def _filters(connection, kind: str, filters: Filters) -> tuple[str, list]:
         params.append(False)
         if filters.language:
             # language_codes is comma-separated ("en,fr"): match a whole code.
-            clauses.append("(',' || lower(t.language_codes) || ',') LIKE %s")
-            params.append(f"%,{filters.language}%")
+            codes = "(',' || lower(t.language_codes) || ',')"
+            clauses.append(f"({codes} LIKE %s OR {codes} LIKE %s)")
+            params += [f"%,{filters.language},%", f"%,{filters.language}-%"]
     else:
         show = "p" if kind == "episode" else "t"
         # The same shows the rest of the site lists (podcasts.views.listed_podcasts).

@@ -130,6 +130,18 @@ def test_filters_by_date_duration_language_and_category(client):
     assert found(min="20", max="70", language="en") == ["Radio waves long"]
 
 
+def test_stations_filter_by_one_of_their_language_codes(client):
+    make_station("Talk One", url="http://1.example.org/", language_codes="fr,en")
+    make_station("Talk Two", url="http://2.example.org/", language_codes="eng")
+    make_station("Talk Three", url="http://3.example.org/", language_codes="pt-br")
+
+    def found(language: str) -> list[str]:
+        return titles(client.get("/search", {"q": "talk", "language": language}), "stations")
+
+    assert found("en") == ["Talk One"]
+    assert found("pt") == ["Talk Three"]
+
+
 def test_episode_only_filters_leave_out_shows_and_stations(client):
     show = make_show("Waves")
     make_episode(show, "Waves", duration=600)
