@@ -28,6 +28,7 @@ from airwaves.search.query import ParsedQuery
 from airwaves.search.schema import BY_KIND
 
 COUNT_CAP = 1000
+CANDIDATES = 2000  # matches ranked per query (see search_ids)
 SNIPPET_WORDS = 24
 # Markers around matched words inside snippets; control characters, which feed text
 # never holds (the crawler strips them), so they cannot be confused with content.
@@ -72,13 +73,36 @@ def search_ids(
     offset: int = 0,
     title_only: bool = False,
 ) -> list[int]:
-    """Ids of the best matches of one kind, best first."""
+    """Ids of the best matches of one kind, best first.
+
+    Only the CANDIDATES newest matches (by id, the order both indexes keep) are ranked:
+    ranking every match of a common word would cost time in proportion to the
+    catalogue, while these are read straight off the index and stop at the limit.
+    Rarer queries, with fewer matches than that, are ranked in full.
+    """
     if not parsed.searchable or not filters.applies_to(kind):
         return []
-    sql, params = _matches(connection, kind, parsed, filters, title_only=title_only)
-    sql = f"{sql} ORDER BY {_score(connection, kind)} LIMIT %s OFFSET %s"
+    table = BY_KIND[kind]
+    boost = _boost(connection, kind)
+    if connection.vendor == "sqlite":
+        weights = ", ".join(str(w) for w in table.weights)
+        # bm25() is negative, better matches more so: a boost makes it more negative.
+        columns = f"t.id AS id, bm25({table.fts}, {weights}) * {boost} AS score"
+        sql, params = _matches(connection, kind, parsed, filters, title_only, columns)
+        sql = (
+            f"SELECT id FROM ({sql} ORDER BY {table.fts}.rowid DESC LIMIT %s) "
+            "ORDER BY score, id DESC LIMIT %s OFFSET %s"
+        )
+    else:
+        # ts_rank() outside the candidates' subquery, so only they are ranked.
+        columns = f"t.id AS id, d.document AS document, query, {boost} AS boost"
+        sql, params = _matches(connection, kind, parsed, filters, title_only, columns)
+        sql = (
+            f"SELECT id FROM ({sql} ORDER BY d.id DESC LIMIT %s) c "
+            "ORDER BY ts_rank(c.document, c.query) * c.boost DESC, id DESC LIMIT %s OFFSET %s"
+        )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, limit, offset])
+        cursor.execute(sql, [*params, CANDIDATES, limit, offset])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -145,21 +169,26 @@ def _snippet_html(text: str) -> str:
 
 
 def _matches(
-    connection, kind: str, parsed: ParsedQuery, filters: Filters, *, title_only: bool = False
+    connection,
+    kind: str,
+    parsed: ParsedQuery,
+    filters: Filters,
+    title_only: bool = False,
+    columns: str = "t.id",
 ) -> tuple[str, list]:
-    """SELECT t.id FROM <index> JOIN <table> t WHERE <matches and filters>, its params."""
+    """SELECT <columns> FROM <index> JOIN <table> t WHERE <matches and filters>, its params."""
     table = BY_KIND[kind]
     title = table.columns[0].name
     if connection.vendor == "sqlite":
         query = parsed.to_fts5(columns=(title,) if title_only else ())
         sql = (
-            f"SELECT t.id FROM {table.fts} JOIN {table.table} t ON t.id = {table.fts}.rowid "
+            f"SELECT {columns} FROM {table.fts} JOIN {table.table} t ON t.id = {table.fts}.rowid "
             f"{_joins(kind)} WHERE {table.fts} MATCH %s"
         )
     else:
         query = parsed.to_tsquery(weights="A" if title_only else "")
         sql = (
-            f"SELECT t.id FROM to_tsquery('simple', %s) query CROSS JOIN {table.doc} d "
+            f"SELECT {columns} FROM to_tsquery('simple', %s) query CROSS JOIN {table.doc} d "
             f"JOIN {table.table} t ON t.id = d.id {_joins(kind)} WHERE d.document @@ query"
         )
     where, params = _filters(connection, kind, filters)
@@ -214,27 +243,16 @@ def _midnight(connection, day: date, *, next_day: bool = False):
     return connection.ops.adapt_datetimefield_value(moment)
 
 
-def _score(connection, kind: str) -> str:
-    """ORDER BY expression, best first."""
-    table = BY_KIND[kind]
-    if connection.vendor == "sqlite":
-        weights = ", ".join(str(w) for w in table.weights)
-        # bm25() is negative, better matches more so: a boost makes it more negative.
-        relevance = f"bm25({table.fts}, {weights})"
-        age_days = "(julianday('now') - julianday(coalesce(t.published_at, '1970-01-01')))"
-        popularity = "length(CAST(t.votes + t.click_count AS TEXT))"
-        greatest, order = "max", ""
-    else:
-        relevance = "ts_rank(d.document, query)"
-        age_days = (
-            "(extract(epoch FROM now() - coalesce(t.published_at, 'epoch'::timestamptz)) / 86400)"
-        )
-        popularity = "length((t.votes + t.click_count)::text)"
-        greatest, order = "greatest", " DESC"
+def _boost(connection, kind: str) -> str:
+    """The factor (1 to 1.3 or so) newer episodes and more popular stations get."""
     if kind == "episode":
-        boost = f"(1 + 0.3 / (1 + {greatest}(0, {age_days}) / 180.0))"
-    elif kind == "station":
-        boost = f"(1 + 0.05 * {popularity})"
-    else:
-        boost = "1"
-    return f"{relevance} * {boost}{order}, t.id DESC"
+        if connection.vendor == "sqlite":
+            age = "(julianday('now') - julianday(coalesce(t.published_at, '1970-01-01')))"
+            return f"(1 + 0.3 / (1 + max(0, {age}) / 180.0))"
+        age = "(extract(epoch FROM now() - coalesce(t.published_at, 'epoch'::timestamptz)) / 86400)"
+        return f"(1 + 0.3 / (1 + greatest(0, {age}) / 180.0))"
+    if kind == "station":
+        # Digits of the sum: a logarithm that SQLite builds without math functions have.
+        cast = "CAST(t.votes + t.click_count AS TEXT)"
+        return f"(1 + 0.05 * length({cast}))"
+    return "1"

@@ -118,6 +118,9 @@ def rebuild(connection) -> dict[str, int]:
                     f"INSERT INTO {table.doc} (id, document) "
                     f"SELECT t.id, {_tsvector(table, 't')} FROM {table.table} t"
                 )
+                # Statistics now, not when autovacuum gets round to it: without them the
+                # planner takes a common word for a rare one and reads every match.
+                cursor.execute(f"ANALYZE {table.doc}")
             cursor.execute(f"SELECT count(*) FROM {table.table}")
             counts[table.kind] = cursor.fetchone()[0]
     return counts

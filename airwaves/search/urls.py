@@ -2,8 +2,7 @@ from django.urls import path
 
 from airwaves.search import views
 
-# Included at "search", so these are /search and /search/suggest.
 urlpatterns = [
-    path("", views.search, name="search"),
-    path("/suggest", views.suggest, name="search-suggest"),
+    path("search", views.search, name="search"),
+    path("search/suggest", views.suggest, name="search-suggest"),
 ]

@@ -198,3 +198,19 @@ def test_snippets_escape_what_the_feed_wrote(client):
     snippet = response.context["groups"][0].results[0].snippet
     assert "<script>" not in snippet
     assert "&lt;script&gt;<mark>marmalade</mark>&lt;/script&gt;" in snippet
+
+
+def test_only_the_newest_matches_of_a_common_word_are_ranked(client, monkeypatch):
+    from airwaves.search import engine
+
+    monkeypatch.setattr(engine, "CANDIDATES", 3)
+    show = make_show("Kitchen")
+    make_episode(show, "Marmalade", published="2020-01-01")  # the oldest row
+    for n in range(3):
+        make_episode(show, f"Toast {n}", description="marmalade")
+
+    response = client.get("/search", {"q": "marmalade"})
+
+    # The title match is past the newest three matches, so it is not ranked at all.
+    assert titles(response, "episodes") == ["Toast 2", "Toast 1", "Toast 0"]
+    assert response.context["groups"][0].count == 4
