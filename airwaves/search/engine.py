@@ -1,7 +1,7 @@
 """Full-text search over shows, episodes and stations: one interface, two engines.
 
-    ids = search_ids(connection, "episode", parsed, filters, limit=20, offset=0)
-    snippets = highlight(connection, "episode", parsed, ids)   # the page's rows only
+    found = search(connection, "episode", parsed, filters, limit=20, offset=0)
+    snippets = highlight(connection, "episode", parsed, found.ids)   # the page's rows only
 
 SQLite answers with FTS5 (bm25), PostgreSQL with its full text search (ts_rank over a
 GIN-indexed tsvector); `connection.vendor` picks one. Both rank the same way:
@@ -12,9 +12,8 @@ GIN-indexed tsvector); `connection.vendor` picks one. Both rank the same way:
   and for stations with more votes and clicks (5% per digit of their sum), which only
   reorders matches of about the same strength.
 
-Every query has a LIMIT; counts stop at COUNT_CAP, so a page costs the same whatever the
-size of the catalogue, apart from the ranking of the matches, which FTS5 and GIN do in
-their index.
+Only the CANDIDATES newest matches are ranked and counted (beyond them, "1,000+"), so a
+page costs about the same whatever the size of the catalogue.
 """
 
 from __future__ import annotations
@@ -23,12 +22,12 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 
 from airwaves.search.query import ParsedQuery
 from airwaves.search.schema import BY_KIND
 
-COUNT_CAP = 1000
-CANDIDATES = 2000  # matches ranked per query (see search_ids)
+CANDIDATES = 1000  # matches ranked and counted per query (see search())
 SNIPPET_WORDS = 24
 # Markers around matched words inside snippets; control characters, which feed text
 # never holds (the crawler strips them), so they cannot be confused with content.
@@ -63,7 +62,12 @@ class Filters:
         return not (self.category_ids and kind == "station")
 
 
-def search_ids(
+class Matches(NamedTuple):
+    ids: list[int]  # the page asked for, best first
+    count: int  # matches, counted up to CANDIDATES + 1 ("1,000+")
+
+
+def search(
     connection,
     kind: str,
     parsed: ParsedQuery,
@@ -72,16 +76,18 @@ def search_ids(
     limit: int,
     offset: int = 0,
     title_only: bool = False,
-) -> list[int]:
-    """Ids of the best matches of one kind, best first.
+    candidates: int | None = None,
+) -> Matches:
+    """The best matches of one kind, best first, and how many there are.
 
     Only the CANDIDATES newest matches (by id, the order both indexes keep) are ranked:
     ranking every match of a common word would cost time in proportion to the
     catalogue, while these are read straight off the index and stop at the limit.
-    Rarer queries, with fewer matches than that, are ranked in full.
+    Rarer queries, with fewer matches than that, are ranked in full. The count is
+    that of the candidates, in the same query: no second pass over the matches.
     """
     if not parsed.searchable or not filters.applies_to(kind):
-        return []
+        return Matches([], 0)
     table = BY_KIND[kind]
     boost = _boost(connection, kind)
     if connection.vendor == "sqlite":
@@ -90,30 +96,21 @@ def search_ids(
         columns = f"t.id AS id, bm25({table.fts}, {weights}) * {boost} AS score"
         sql, params = _matches(connection, kind, parsed, filters, title_only, columns)
         sql = (
-            f"SELECT id FROM ({sql} ORDER BY {table.fts}.rowid DESC LIMIT %s) "
-            "ORDER BY score, id DESC LIMIT %s OFFSET %s"
+            f"SELECT id, count(*) OVER () FROM ({sql} ORDER BY {table.fts}.rowid DESC "
+            "LIMIT %s) ORDER BY score, id DESC LIMIT %s OFFSET %s"
         )
     else:
         # ts_rank() outside the candidates' subquery, so only they are ranked.
         columns = f"t.id AS id, d.document AS document, query, {boost} AS boost"
         sql, params = _matches(connection, kind, parsed, filters, title_only, columns)
         sql = (
-            f"SELECT id FROM ({sql} ORDER BY d.id DESC LIMIT %s) c "
+            f"SELECT id, count(*) OVER () FROM ({sql} ORDER BY d.id DESC LIMIT %s) c "
             "ORDER BY ts_rank(c.document, c.query) * c.boost DESC, id DESC LIMIT %s OFFSET %s"
         )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, CANDIDATES, limit, offset])
-        return [row[0] for row in cursor.fetchall()]
-
-
-def count_capped(connection, kind: str, parsed: ParsedQuery, filters: Filters) -> int:
-    """How many rows match, counted up to COUNT_CAP + 1 ("1,000+")."""
-    if not parsed.searchable or not filters.applies_to(kind):
-        return 0
-    sql, params = _matches(connection, kind, parsed, filters)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT %s) capped", [*params, COUNT_CAP + 1])
-        return cursor.fetchone()[0]
+        cursor.execute(sql, [*params, (candidates or CANDIDATES) + 1, limit, offset])
+        rows = cursor.fetchall()
+    return Matches([row[0] for row in rows], rows[0][1] if rows else 0)
 
 
 def highlight(connection, kind: str, parsed: ParsedQuery, ids: list[int]) -> dict[int, str]:

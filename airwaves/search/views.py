@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET
 
 from airwaves.podcasts.models import Category, Episode, Podcast
 from airwaves.radio.models import Station
-from airwaves.search.engine import COUNT_CAP, Filters, count_capped, highlight, search_ids
+from airwaves.search import engine
+from airwaves.search.engine import CANDIDATES, Filters, highlight
 from airwaves.search.query import MAX_TERMS, parse_query
 
 MODELS = {"podcast": Podcast, "episode": Episode, "station": Station}
@@ -21,8 +22,11 @@ LABELS = {"podcast": "Shows", "episode": "Episodes", "station": "Stations"}
 # Results per group on the page that shows every kind; per page with ?kind=.
 GROUP_SIZE = {"podcast": 6, "episode": 10, "station": 6}
 PAGE_SIZE = 20
-MAX_PAGE = COUNT_CAP // PAGE_SIZE  # deeper pages are not worth their cost to anyone
+MAX_PAGE = CANDIDATES // PAGE_SIZE  # the matches that are ranked
 SUGGESTIONS_PER_KIND = 3
+# Typeahead ranks fewer matches than a search: a keystroke must answer at once, and the
+# newest few hundred titles starting with what was typed are plenty to pick three from.
+SUGGESTION_CANDIDATES = 200
 MAX_DURATION_MINUTES = 100_000
 
 
@@ -35,12 +39,13 @@ class Group(NamedTuple):
     param: str  # the ?kind= value that pages through this group alone
     label: str
     results: list  # model instances, each with a `snippet` (safe HTML, may be "")
-    count: int  # capped at COUNT_CAP + 1
+    count: int  # capped at CANDIDATES + 1
     more: bool  # another page follows
 
     @property
     def count_label(self) -> str:
-        return f"{COUNT_CAP:,}+" if self.count > COUNT_CAP else f"{self.count:,}"
+        cap = engine.CANDIDATES
+        return f"{cap:,}+" if self.count > cap else f"{self.count:,}"
 
 
 def _date(request, name: str) -> date | None:
@@ -136,11 +141,11 @@ def search(request):
             continue
         size = PAGE_SIZE if kind_param else GROUP_SIZE[kind]
         offset = (page - 1) * size if kind_param else 0
-        ids = search_ids(connection, kind, parsed, filters, limit=size + 1, offset=offset)
-        more, ids = len(ids) > size, ids[:size]
+        found = engine.search(connection, kind, parsed, filters, limit=size + 1, offset=offset)
+        more, ids = len(found.ids) > size, found.ids[:size]
         if not ids:
             continue
-        count = count_capped(connection, kind, parsed, filters) if ids else 0
+        count = found.count
         results = _load(kind, ids, highlight(connection, kind, parsed, ids))
         param = next(p for p, k in KIND_PARAMS.items() if k == kind)
         context["groups"].append(Group(kind, param, LABELS[kind], results, count, more))
@@ -155,14 +160,15 @@ def suggest(request):
     groups = []
     if parsed.searchable:
         for kind in MODELS:
-            ids = search_ids(
+            ids = engine.search(
                 connection,
                 kind,
                 parsed,
                 Filters(),
                 limit=SUGGESTIONS_PER_KIND,
                 title_only=True,
-            )
+                candidates=SUGGESTION_CANDIDATES,
+            ).ids
             if ids:
                 groups.append((LABELS[kind], _load(kind, ids, {})))
     return render(request, "search/suggest.html", {"groups": groups})

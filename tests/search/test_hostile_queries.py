@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from airwaves.search.engine import KINDS, Filters, count_capped, highlight, search_ids
+from airwaves.search.engine import KINDS, Filters, highlight, search
 from airwaves.search.query import parse_query
 from tests.radio.fixtures import make_station
 from tests.search.helpers import make_episode, make_show
@@ -69,10 +69,9 @@ def test_every_engine_query_we_build_is_valid(catalogue, text):
     for prefix in (False, True):
         parsed = parse_query(text, prefix=prefix)
         for kind in KINDS:
-            ids = search_ids(connection, kind, parsed, Filters(), limit=5)
-            search_ids(connection, kind, parsed, Filters(), limit=5, title_only=True)
-            count_capped(connection, kind, parsed, Filters())
-            highlight(connection, kind, parsed, ids)
+            found = search(connection, kind, parsed, Filters(), limit=5)
+            search(connection, kind, parsed, Filters(), limit=5, title_only=True)
+            highlight(connection, kind, parsed, found.ids)
 
 
 @pytest.mark.parametrize("text", HOSTILE)

@@ -10,7 +10,7 @@ from django.db import connection
 from airwaves.cli import main
 from airwaves.crawler.refresh import refresh_feed
 from airwaves.podcasts.models import Episode, Podcast
-from airwaves.search.engine import Filters, search_ids
+from airwaves.search.engine import Filters, search
 from airwaves.search.query import parse_query
 from airwaves.search.schema import TABLES
 from tests.feeds import Feed, Item
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def found(kind: str, text: str) -> list[int]:
-    return search_ids(connection, kind, parse_query(text), Filters(), limit=50)
+    return search(connection, kind, parse_query(text), Filters(), limit=50).ids
 
 
 def test_episodes_the_crawler_writes_and_rewrites_are_found(feed_server):

@@ -206,11 +206,12 @@ def test_only_the_newest_matches_of_a_common_word_are_ranked(client, monkeypatch
     monkeypatch.setattr(engine, "CANDIDATES", 3)
     show = make_show("Kitchen")
     make_episode(show, "Marmalade", published="2020-01-01")  # the oldest row
-    for n in range(3):
+    for n in range(4):
         make_episode(show, f"Toast {n}", description="marmalade")
 
     response = client.get("/search", {"q": "marmalade"})
 
-    # The title match is past the newest three matches, so it is not ranked at all.
-    assert titles(response, "episodes") == ["Toast 2", "Toast 1", "Toast 0"]
-    assert response.context["groups"][0].count == 4
+    # The title match is past the newest 3 + 1 matches, so it is not ranked at all;
+    # the one past the cap says there are more.
+    assert titles(response, "episodes") == ["Toast 3", "Toast 2", "Toast 1", "Toast 0"]
+    assert response.context["groups"][0].count_label == "3+"
