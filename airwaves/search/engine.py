@@ -88,7 +88,7 @@ def search(
     """
     if not parsed.searchable or not filters.applies_to(kind):
         return Matches([], 0)
-    table = BY_KIND[kind]
+    table = BY_KIND[kind].titles if title_only else BY_KIND[kind]
     boost = _boost(connection, kind)
     if connection.vendor == "sqlite":
         weights = ", ".join(str(w) for w in table.weights)
@@ -174,16 +174,15 @@ def _matches(
     columns: str = "t.id",
 ) -> tuple[str, list]:
     """SELECT <columns> FROM <index> JOIN <table> t WHERE <matches and filters>, its params."""
-    table = BY_KIND[kind]
-    title = table.columns[0].name
+    table = BY_KIND[kind].titles if title_only else BY_KIND[kind]
     if connection.vendor == "sqlite":
-        query = parsed.to_fts5(columns=(title,) if title_only else ())
+        query = parsed.to_fts5()
         sql = (
             f"SELECT {columns} FROM {table.fts} JOIN {table.table} t ON t.id = {table.fts}.rowid "
             f"{_joins(kind)} WHERE {table.fts} MATCH %s"
         )
     else:
-        query = parsed.to_tsquery(weights="A" if title_only else "")
+        query = parsed.to_tsquery()
         sql = (
             f"SELECT {columns} FROM to_tsquery('simple', %s) query CROSS JOIN {table.doc} d "
             f"JOIN {table.table} t ON t.id = d.id {_joins(kind)} WHERE d.document @@ query"

@@ -43,27 +43,21 @@ class ParsedQuery:
         """An engine needs at least one term to look for: "-word" alone matches nothing."""
         return bool(self.positive)
 
-    def to_fts5(self, columns: tuple[str, ...] = ()) -> str:
+    def to_fts5(self) -> str:
         """An FTS5 MATCH expression: each term a quoted string (inside quotes FTS5 reads
-        no operators), the exclusions joined with NOT. `columns` limits the positive
-        terms to those columns (typeahead: titles only)."""
-        positive = " ".join(_fts5_term(t) for t in self.positive)
-        if columns:
-            positive = "{" + " ".join(columns) + "} : (" + positive + ")"
-        else:
-            positive = "(" + positive + ")"
+        no operators), the exclusions joined with NOT."""
+        positive = "(" + " ".join(_fts5_term(t) for t in self.positive) + ")"
         excluded = "".join(f" NOT {_fts5_term(t)}" for t in self.terms if t.exclude)
         return positive + excluded
 
-    def to_tsquery(self, weights: str = "") -> str:
+    def to_tsquery(self) -> str:
         """A to_tsquery() string: words joined with & and <->, exclusions with !, the
-        prefix as :*. `weights` ("A") limits positive terms to those weights."""
+        prefix as :*."""
         parts = []
         for term in self.terms:
-            label = "" if term.exclude else weights
-            lexemes = [f"{w}:{label}" if label else w for w in term.words]
+            lexemes = list(term.words)
             if term.prefix:
-                lexemes[-1] = f"{term.words[-1]}:*{label}"
+                lexemes[-1] = f"{term.words[-1]}:*"
             text = " <-> ".join(lexemes)
             if len(lexemes) > 1:
                 text = f"({text})"

@@ -13,7 +13,8 @@ changes in the same transaction.
   names a column stops other migrations from altering that column's type. TRUNCATE
   (Django's test flush) empties the index with a statement trigger.
 
-Weights: A (title) > B (author, tags) > C (body). Transcripts, when they come, get a
+Weights: A (title) > B (author, tags) > C (body). Each kind also has an index of its
+titles alone (`search_<kind>_title_…`), which typeahead reads. Transcripts, when they come, get a
 table and index of their own, searched next to the episode's and weighted below its
 show notes, so a long transcript never outweighs a title.
 
@@ -38,14 +39,21 @@ class IndexedTable(NamedTuple):
     kind: str  # "podcast", "episode", "station"
     table: str  # the catalogue's table, the index's content
     columns: tuple[Column, ...]
+    name: str  # of the index: the kind, or "<kind>_title"
 
     @property
     def fts(self) -> str:
-        return f"search_{self.kind}_fts"
+        return f"search_{self.name}_fts"
 
     @property
     def doc(self) -> str:
-        return f"search_{self.kind}_doc"
+        return f"search_{self.name}_doc"
+
+    @property
+    def titles(self) -> IndexedTable:
+        """The index of the titles alone, for typeahead: its lists hold a few words
+        per row instead of whole show notes, so a prefix is quick to look up."""
+        return self._replace(columns=self.columns[:1], name=f"{self.kind}_title")
 
     @property
     def weights(self) -> tuple[float, ...]:
@@ -53,7 +61,7 @@ class IndexedTable(NamedTuple):
         return tuple({"A": 10.0, "B": 4.0, "C": 1.0}[c.weight] for c in self.columns)
 
 
-TABLES = (
+_FULL = (
     IndexedTable(
         "podcast",
         "podcasts_podcast",
@@ -63,19 +71,23 @@ TABLES = (
             Column("summary", "C"),
             Column("description", "C", html=True),
         ),
+        "podcast",
     ),
     IndexedTable(
         "episode",
         "podcasts_episode",
         (Column("title", "A"), Column("author", "B"), Column("description", "C", html=True)),
+        "episode",
     ),
     IndexedTable(
         "station",
         "radio_station",
         (Column("name", "A"), Column("tags", "B"), Column("country", "B")),
+        "station",
     ),
 )
-BY_KIND = {t.kind: t for t in TABLES}
+TABLES = _FULL + tuple(t.titles for t in _FULL)
+BY_KIND = {t.kind: t for t in _FULL}
 
 
 def install(connection) -> None:

@@ -41,11 +41,11 @@ def test_exclusions_are_joined_with_not():
     assert parsed.to_tsquery() == "jazz & !live & !bebop"
 
 
-def test_title_only_queries_limit_the_positive_terms():
+def test_the_prefix_is_marked_for_each_engine():
     parsed = parse_query("jazz -live pian", prefix=True)
 
-    assert parsed.to_fts5(columns=("title",)) == '{title} : ("jazz" "pian"*) NOT "live"'
-    assert parsed.to_tsquery(weights="A") == "jazz:A & !live & pian:*A"
+    assert parsed.to_fts5() == '("jazz" "pian"*) NOT "live"'
+    assert parsed.to_tsquery() == "jazz & !live & pian:*"
 
 
 def test_only_exclusions_or_only_punctuation_is_not_searchable():
