@@ -6,6 +6,7 @@
     airwaves feeds [--errors] [--dead] [--revive FEED ...]
     airwaves worker [--concurrency N]        (with AIRWAVES_BROKER_URL)
     airwaves parse SOURCE [--json]
+    airwaves reindex                       (rebuild the search index from the tables)
     airwaves manage COMMAND [ARGS ...]     (Django's management commands)
 
 Every command exits non-zero with a one-line reason on failure.
@@ -232,6 +233,18 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reindex(args: argparse.Namespace) -> int:
+    setup_django()
+    ensure_database()
+    from django.db import connection
+
+    from airwaves.search.schema import rebuild
+
+    counts = rebuild(connection)
+    print("indexed " + ", ".join(f"{n} {kind}s" for kind, n in counts.items()))
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     setup_django()
     from django.core.management import execute_from_command_line
@@ -291,6 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("source")
     parse.add_argument("--json", action="store_true", help="print the parsed feed as JSON")
     parse.set_defaults(handler=cmd_parse)
+
+    reindex = sub.add_parser("reindex", help="rebuild the search index from the tables")
+    reindex.set_defaults(handler=cmd_reindex)
 
     manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("rest", nargs=argparse.REMAINDER)

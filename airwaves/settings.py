@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "airwaves.podcasts",
     "airwaves.listeners",
     "airwaves.radio",
+    "airwaves.search",
 ]
 
 MIDDLEWARE = [

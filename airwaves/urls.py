@@ -14,7 +14,7 @@ urlpatterns = [
     path("podcasts/<slug:slug>/", podcasts.podcast, name="podcast"),
     path("podcasts/<slug:podcast_slug>/<slug:episode_slug>/", podcasts.episode, name="episode"),
     path("categories/<slug:slug>/", podcasts.category, name="category"),
-    path("search", podcasts.search, name="search"),
+    path("", include("airwaves.search.urls")),  # /search, /search/suggest
     # Accounts, favourites, follows, play positions, OPML.
     path("", include("airwaves.listeners.urls")),
     path("radio/", include("airwaves.radio.urls")),

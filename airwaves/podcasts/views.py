@@ -270,24 +270,6 @@ def trending_shows(request):
 
 
 @require_GET
-def search(request):
-    query = request.GET.get("q", "").strip()[:200]
-    shows, episodes = [], []
-    if query:
-        shows = list(
-            listed_podcasts().filter(Q(title__icontains=query) | Q(author__icontains=query))[:12]
-        )
-        episodes = list(
-            Episode.objects.filter(title__icontains=query)
-            .select_related("podcast")
-            .order_by(*NEWEST_FIRST)[:30]
-        )
-    return render(
-        request, "podcasts/search.html", {"query": query, "shows": shows, "episodes": episodes}
-    )
-
-
-@require_GET
 def robots_txt(request):
     absolute = absolute_url_maker(request)
     lines = [

@@ -1,0 +1,207 @@
+"""The search index: its tables and the triggers that keep it in step with every write.
+
+The index follows the catalogue's own tables through database triggers, not Django
+signals, because the crawler writes episodes with plain INSERT/UPDATE statements and bulk
+paths skip signals: whatever writes a row (the ORM, raw SQL, another program), the index
+changes in the same transaction.
+
+- SQLite: one FTS5 table per kind, with external content (the catalogue's table is the
+  content, so nothing is stored twice), and AFTER INSERT / UPDATE / DELETE triggers.
+- PostgreSQL: one table per kind, `id` and a weighted `document` tsvector under a GIN
+  index, filled by a trigger function. The function compares old and new values itself
+  instead of naming columns in the trigger (UPDATE OF, WHEN), because a trigger that
+  names a column stops other migrations from altering that column's type. TRUNCATE
+  (Django's test flush) empties the index with a statement trigger.
+
+Weights: A (title) > B (author, tags) > C (body). Each kind also has an index of its
+titles alone (`search_<kind>_title_…`), which typeahead reads. Transcripts, when they come, get a
+table and index of their own, searched next to the episode's and weighted below its
+show notes, so a long transcript never outweighs a title.
+
+install() is idempotent; it runs from the migration and after every `migrate` (see
+apps.py). rebuild() refills the index from the tables (`airwaves reindex`).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+BODY_CHARS = 100_000  # PostgreSQL: a tsvector holds at most 1 MB; show notes rarely need more
+
+
+class Column(NamedTuple):
+    name: str
+    weight: str  # A, B or C
+    html: bool = False
+
+
+class IndexedTable(NamedTuple):
+    kind: str  # "podcast", "episode", "station"
+    table: str  # the catalogue's table, the index's content
+    columns: tuple[Column, ...]
+    name: str  # of the index: the kind, or "<kind>_title"
+
+    @property
+    def fts(self) -> str:
+        return f"search_{self.name}_fts"
+
+    @property
+    def doc(self) -> str:
+        return f"search_{self.name}_doc"
+
+    @property
+    def titles(self) -> IndexedTable:
+        """The index of the titles alone, for typeahead: its lists hold a few words
+        per row instead of whole show notes, so a prefix is quick to look up."""
+        return self._replace(columns=self.columns[:1], name=f"{self.kind}_title")
+
+    @property
+    def weights(self) -> tuple[float, ...]:
+        """bm25() column weights for SQLite, in column order."""
+        return tuple({"A": 10.0, "B": 4.0, "C": 1.0}[c.weight] for c in self.columns)
+
+
+_FULL = (
+    IndexedTable(
+        "podcast",
+        "podcasts_podcast",
+        (
+            Column("title", "A"),
+            Column("author", "B"),
+            Column("summary", "C"),
+            Column("description", "C", html=True),
+        ),
+        "podcast",
+    ),
+    IndexedTable(
+        "episode",
+        "podcasts_episode",
+        (Column("title", "A"), Column("author", "B"), Column("description", "C", html=True)),
+        "episode",
+    ),
+    IndexedTable(
+        "station",
+        "radio_station",
+        (Column("name", "A"), Column("tags", "B"), Column("country", "B")),
+        "station",
+    ),
+)
+TABLES = _FULL + tuple(t.titles for t in _FULL)
+BY_KIND = {t.kind: t for t in _FULL}
+
+
+def install(connection) -> None:
+    statements = _sqlite_install if connection.vendor == "sqlite" else _postgres_install
+    with connection.cursor() as cursor:
+        for table in TABLES:
+            for sql in statements(table):
+                cursor.execute(sql)
+
+
+def uninstall(connection) -> None:
+    with connection.cursor() as cursor:
+        for table in TABLES:
+            if connection.vendor == "sqlite":
+                for suffix in ("ai", "ad", "au"):
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {table.fts}_{suffix}")
+                cursor.execute(f"DROP TABLE IF EXISTS {table.fts}")
+            else:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {table.doc}_sync ON {table.table}")
+                cursor.execute(f"DROP TRIGGER IF EXISTS {table.doc}_truncate ON {table.table}")
+                cursor.execute(f"DROP FUNCTION IF EXISTS {table.doc}_sync()")
+                cursor.execute(f"DROP FUNCTION IF EXISTS {table.doc}_truncate()")
+                cursor.execute(f"DROP TABLE IF EXISTS {table.doc}")
+
+
+def rebuild(connection) -> dict[str, int]:
+    """Refills the whole index from the catalogue's tables, in one transaction per kind;
+    returns the rows indexed per kind."""
+    from django.db import transaction
+
+    install(connection)
+    counts = {}
+    for table in TABLES:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute(f"INSERT INTO {table.fts}({table.fts}) VALUES ('rebuild')")
+            else:
+                cursor.execute(f"TRUNCATE {table.doc}")
+                cursor.execute(
+                    f"INSERT INTO {table.doc} (id, document) "
+                    f"SELECT t.id, {_tsvector(table, 't')} FROM {table.table} t"
+                )
+                # Statistics now, not when autovacuum gets round to it: without them the
+                # planner takes a common word for a rare one and reads every match.
+                cursor.execute(f"ANALYZE {table.doc}")
+            cursor.execute(f"SELECT count(*) FROM {table.table}")
+            counts[table.kind] = cursor.fetchone()[0]
+    return counts
+
+
+def _sqlite_install(table: IndexedTable) -> list[str]:
+    names = ", ".join(c.name for c in table.columns)
+    new = ", ".join(f"new.{c.name}" for c in table.columns)
+    old = ", ".join(f"old.{c.name}" for c in table.columns)
+    changed = " OR ".join(f"old.{c.name} IS NOT new.{c.name}" for c in table.columns)
+    delete = (
+        f"INSERT INTO {table.fts}({table.fts}, rowid, {names}) VALUES ('delete', old.id, {old});"
+    )
+    insert = f"INSERT INTO {table.fts}(rowid, {names}) VALUES (new.id, {new});"
+    return [
+        # Prefix indexes of 2 and 3 characters keep typeahead's "ab*" from scanning
+        # every term that starts with "ab".
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {table.fts} USING fts5({names}, "
+        f"content='{table.table}', content_rowid='id', "
+        f"tokenize='unicode61 remove_diacritics 2', prefix='2 3')",
+        f"CREATE TRIGGER IF NOT EXISTS {table.fts}_ai AFTER INSERT ON {table.table} "
+        f"BEGIN {insert} END",
+        f"CREATE TRIGGER IF NOT EXISTS {table.fts}_ad AFTER DELETE ON {table.table} "
+        f"BEGIN {delete} END",
+        # Only when an indexed column really changed: Django's save() writes every column.
+        f"CREATE TRIGGER IF NOT EXISTS {table.fts}_au AFTER UPDATE ON {table.table} "
+        f"WHEN {changed} BEGIN {delete} {insert} END",
+    ]
+
+
+def _tsvector(table: IndexedTable, row: str) -> str:
+    parts = []
+    for column in table.columns:
+        value = f"coalesce({row}.{column.name}, '')"
+        if column.html:
+            # Tags are markup, not words: "href" and "nofollow" are in every link.
+            value = f"regexp_replace(left({value}, {BODY_CHARS}), '<[^>]*>', ' ', 'g')"
+        parts.append(f"setweight(to_tsvector('simple', {value}), '{column.weight}')")
+    return " || ".join(parts)
+
+
+def _postgres_install(table: IndexedTable) -> list[str]:
+    changed = " OR ".join(f"OLD.{c.name} IS DISTINCT FROM NEW.{c.name}" for c in table.columns)
+    return [
+        f"CREATE TABLE IF NOT EXISTS {table.doc} (id bigint PRIMARY KEY, document tsvector NOT NULL)",
+        f"CREATE INDEX IF NOT EXISTS {table.doc}_document ON {table.doc} USING gin (document)",
+        f"""CREATE OR REPLACE FUNCTION {table.doc}_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        DELETE FROM {table.doc} WHERE id = OLD.id;
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        IF OLD.id = NEW.id AND NOT ({changed}) THEN
+            RETURN NULL;
+        END IF;
+        DELETE FROM {table.doc} WHERE id = OLD.id;
+    END IF;
+    INSERT INTO {table.doc} (id, document) VALUES (NEW.id, {_tsvector(table, "NEW")})
+    ON CONFLICT (id) DO UPDATE SET document = EXCLUDED.document;
+    RETURN NULL;
+END $$""",
+        f"""CREATE OR REPLACE FUNCTION {table.doc}_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    TRUNCATE {table.doc};
+    RETURN NULL;
+END $$""",
+        f"CREATE OR REPLACE TRIGGER {table.doc}_sync AFTER INSERT OR UPDATE OR DELETE "
+        f"ON {table.table} FOR EACH ROW EXECUTE FUNCTION {table.doc}_sync()",
+        f"CREATE OR REPLACE TRIGGER {table.doc}_truncate AFTER TRUNCATE "
+        f"ON {table.table} FOR EACH STATEMENT EXECUTE FUNCTION {table.doc}_truncate()",
+    ]

@@ -1,0 +1,174 @@
+"""/search (results grouped by kind, a page per kind) and /search/suggest (typeahead)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import NamedTuple
+
+from django.db import connection
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from airwaves.podcasts.models import Category, Episode, Podcast
+from airwaves.radio.models import Station
+from airwaves.search import engine
+from airwaves.search.engine import CANDIDATES, Filters, highlight
+from airwaves.search.query import MAX_TERMS, parse_query
+
+MODELS = {"podcast": Podcast, "episode": Episode, "station": Station}
+# URL values of ?kind=, and the labels of the groups.
+KIND_PARAMS = {"shows": "podcast", "episodes": "episode", "stations": "station"}
+LABELS = {"podcast": "Shows", "episode": "Episodes", "station": "Stations"}
+# Results per group on the page that shows every kind; per page with ?kind=.
+GROUP_SIZE = {"podcast": 6, "episode": 10, "station": 6}
+PAGE_SIZE = 20
+MAX_PAGE = CANDIDATES // PAGE_SIZE  # the matches that are ranked
+SUGGESTIONS_PER_KIND = 3
+# Typeahead ranks fewer matches than a search: a keystroke must answer at once, and the
+# newest few hundred titles starting with what was typed are plenty to pick three from.
+SUGGESTION_CANDIDATES = 200
+MAX_DURATION_MINUTES = 100_000
+
+
+class InvalidSearch(ValueError):
+    """A filter the visitor gave that we cannot read; the message says which and why."""
+
+
+class Group(NamedTuple):
+    kind: str
+    param: str  # the ?kind= value that pages through this group alone
+    label: str
+    results: list  # model instances, each with a `snippet` (safe HTML, may be "")
+    count: int  # capped at CANDIDATES + 1
+    more: bool  # another page follows
+
+    @property
+    def count_label(self) -> str:
+        cap = engine.CANDIDATES
+        return f"{cap:,}+" if self.count > cap else f"{self.count:,}"
+
+
+def _date(request, name: str) -> date | None:
+    value = request.GET.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidSearch(
+            f"“{name}” must be a date like 2026-04-15, not “{value[:40]}”."
+        ) from None
+
+
+def _minutes(request, name: str) -> int | None:
+    value = request.GET.get(name, "").strip()
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_DURATION_MINUTES:
+        raise InvalidSearch(f"“{name}” must be a number of minutes, not “{value[:40]}”.")
+    return int(value) * 60
+
+
+def read_filters(request) -> tuple[str, Filters]:
+    """The ?kind= chosen ("" for every kind) and the filters, or InvalidSearch."""
+    kind_param = request.GET.get("kind", "").strip()
+    if kind_param and kind_param not in KIND_PARAMS:
+        raise InvalidSearch("“kind” must be shows, episodes or stations.")
+    language = request.GET.get("language", "").strip().lower()
+    if language and not (len(language) <= 8 and language.replace("-", "").isalpha()):
+        raise InvalidSearch("“language” must be a language code like en or pt-br.")
+    category_ids: tuple[int, ...] = ()
+    slug = request.GET.get("category", "").strip()
+    if slug:
+        category = Category.objects.filter(slug=slug[:120]).first()
+        if category is None:
+            raise InvalidSearch(f"There is no category “{slug[:40]}”.")
+        children = Category.objects.filter(parent=category).values_list("pk", flat=True)
+        category_ids = (category.pk, *children)
+    filters = Filters(
+        language=language.split("-")[0] if language else "",
+        category_ids=category_ids,
+        published_from=_date(request, "from"),
+        published_to=_date(request, "to"),
+        min_duration=_minutes(request, "min"),
+        max_duration=_minutes(request, "max"),
+    )
+    return kind_param, filters
+
+
+def _load(kind: str, ids: list[int], snippets: dict[int, str]) -> list:
+    rows = MODELS[kind].objects.filter(pk__in=ids)
+    if kind == "episode":
+        rows = rows.select_related("podcast")
+    by_id = {row.pk: row for row in rows}
+    results = []
+    for pk in ids:
+        if pk in by_id:  # deleted between the two queries
+            by_id[pk].snippet = snippets.get(pk, "")
+            results.append(by_id[pk])
+    return results
+
+
+@require_GET
+def search(request):
+    text = request.GET.get("q", "")
+    parsed = parse_query(text, prefix=False)
+    context = {"query": text.strip()[:200], "parsed": parsed, "groups": [], "error": ""}
+    try:
+        kind_param, filters = read_filters(request)
+        page = int(request.GET.get("page", "1") or 1)
+        if not 1 <= page <= MAX_PAGE:
+            raise ValueError
+    except InvalidSearch as error:
+        context["error"] = str(error)
+        return render(request, "search/search.html", context, status=400)
+    except ValueError:
+        context["error"] = f"“page” must be a number from 1 to {MAX_PAGE}."
+        return render(request, "search/search.html", context, status=400)
+    context.update(
+        kind=kind_param,
+        page=page,
+        filters=request.GET,
+        max_terms=MAX_TERMS,
+        categories=Category.objects.filter(parent=None),
+    )
+    if not parsed.searchable:
+        return render(request, "search/search.html", context)
+
+    chosen = [KIND_PARAMS[kind_param]] if kind_param else list(MODELS)
+    for kind in chosen:
+        if not filters.applies_to(kind):
+            continue
+        size = PAGE_SIZE if kind_param else GROUP_SIZE[kind]
+        offset = (page - 1) * size if kind_param else 0
+        found = engine.search(connection, kind, parsed, filters, limit=size + 1, offset=offset)
+        more, ids = len(found.ids) > size, found.ids[:size]
+        if not ids:
+            continue
+        count = found.count
+        results = _load(kind, ids, highlight(connection, kind, parsed, ids))
+        param = next(p for p, k in KIND_PARAMS.items() if k == kind)
+        context["groups"].append(Group(kind, param, LABELS[kind], results, count, more))
+    return render(request, "search/search.html", context)
+
+
+@require_GET
+def suggest(request):
+    """A small HTML fragment for the header's search box: the first few shows,
+    episodes and stations whose titles start with what was typed so far."""
+    parsed = parse_query(request.GET.get("q", ""), prefix=True)
+    groups = []
+    if parsed.searchable:
+        for kind in MODELS:
+            ids = engine.search(
+                connection,
+                kind,
+                parsed,
+                Filters(),
+                limit=SUGGESTIONS_PER_KIND,
+                title_only=True,
+                candidates=SUGGESTION_CANDIDATES,
+            ).ids
+            if ids:
+                groups.append((LABELS[kind], _load(kind, ids, {})))
+    return render(request, "search/suggest.html", {"groups": groups})
