@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "airwaves.podcasts",
     "airwaves.listeners",
     "airwaves.radio",
+    "airwaves.artwork",
 ]
 
 MIDDLEWARE = [
@@ -255,6 +256,17 @@ STATION_CHECK_INTERVAL_HOURS = envint("AIRWAVES_STATION_CHECK_INTERVAL_HOURS", 2
 # Streams passed through /radio/<slug>/stream at once, per server process; one upstream
 # connection each. Listeners beyond it get a 503.
 RADIO_MAX_PROXY_STREAMS = envint("AIRWAVES_RADIO_MAX_PROXY_STREAMS", 200)
+
+# Artwork (airwaves/artwork/): publishers' images fetched once in the background, resized
+# and served from our storage. Caps on what one image may cost us, and how often a fetched
+# image is checked again (conditionally) for a new version at the same URL.
+ARTWORK_MAX_BYTES = envint("AIRWAVES_ARTWORK_MAX_BYTES", 10 * 1024 * 1024)
+ARTWORK_MAX_PIXELS = envint("AIRWAVES_ARTWORK_MAX_PIXELS", 50_000_000)
+ARTWORK_TIMEOUT = envint("AIRWAVES_ARTWORK_TIMEOUT", 30)
+ARTWORK_REFRESH_DAYS = envint("AIRWAVES_ARTWORK_REFRESH_DAYS", 30)
+# Images downloaded at once by one job run, and from one host at once.
+ARTWORK_CONCURRENCY = envint("AIRWAVES_ARTWORK_CONCURRENCY", 8)
+ARTWORK_PER_HOST = envint("AIRWAVES_ARTWORK_PER_HOST", 2)
 
 LOGGING = {
     "version": 1,

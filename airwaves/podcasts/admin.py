@@ -32,6 +32,7 @@ class PodcastAdmin(admin.ModelAdmin):
     search_fields = ("title", "feed_url", "author")
     actions = [revive_feeds]
     readonly_fields = (
+        "artwork",
         "host",
         "claimed_until",
         "feed_interval",
@@ -51,7 +52,10 @@ class PodcastAdmin(admin.ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("title", "slug", "feed_url", "source", "link", "author", "category")}),
-        ("Content", {"fields": ("summary", "description", "image_url", "language", "explicit")}),
+        (
+            "Content",
+            {"fields": ("summary", "description", "image_url", "artwork", "language", "explicit")},
+        ),
         (
             "Feed health",
             {
@@ -76,6 +80,12 @@ class PodcastAdmin(admin.ModelAdmin):
         ),
     )
     filter_horizontal = ("categories",)
+
+    @admin.display(description="Artwork")
+    def artwork(self, podcast):
+        from airwaves.artwork.admin import artwork_summary
+
+        return artwork_summary(podcast.image_url)
 
 
 @admin.register(Episode)
