@@ -28,8 +28,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 # Square thumbnail sizes, in pixels. Templates choose among them (the smallest one at
 # least twice the displayed width, for HiDPI screens), so changing this list changes URLs.
 SIZES = (64, 160, 320, 640)
-# Pillow format names we decode. MPO is what Pillow calls many cameras' JPEGs.
-FORMATS = ("JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP", "ICO")
+# Pillow format names we decode (the JPEG reader also opens cameras' MPO files).
+FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "ICO")
 WEBP_QUALITY = 80
 JPEG_QUALITY = 85
 # JPEG has no transparency: transparent parts of a logo are laid on white.
