@@ -1,5 +1,5 @@
 """`{% artwork_thumbnail src width as art %}`: our thumbnail URLs for a publisher's image
-URL, computed from the URL alone (no query); `{{ url|artwork_url:320 }}` for one JPEG."""
+URL, computed from the URL alone (no query); `{{ url|thumbnail:160 }}` for one JPEG."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def artwork_thumbnail(src: object, width: object = DEFAULT_WIDTH) -> ThumbnailUR
 
 
 @register.filter
-def artwork_url(src: object, width: object = DEFAULT_WIDTH) -> str:
+def thumbnail(src: object, width: object = DEFAULT_WIDTH) -> str:
     """The JPEG thumbnail at least twice `width` wide ("" without an image), for places
     that take one URL: the player's lock-screen artwork, og:image."""
     if not src or not isinstance(src, str):
