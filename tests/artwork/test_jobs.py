@@ -312,3 +312,38 @@ def test_the_command_runs_the_job_and_counts_by_status(feed_server, capsys):
     assert "ok: 1\nrefused: 1" in out
     with pytest.raises(Exception, match="--limit must be between"):
         call_command("fetch_artwork", "--limit", "0")
+
+
+def test_one_run_empties_a_bounded_part_of_a_huge_queue(monkeypatch):
+    import airwaves.artwork.jobs as jobs
+
+    monkeypatch.setattr(jobs, "QUEUE_BATCH", 10)
+    monkeypatch.setattr(jobs, "QUEUE_BATCHES_PER_RUN", 3)
+    QueuedImageURL.objects.bulk_create(
+        QueuedImageURL(url=f"https://img.example/{n}.jpg") for n in range(45)
+    )
+
+    assert queue_new_images() == 30
+    assert QueuedImageURL.objects.count() == 15
+    assert queue_new_images() == 15
+    assert QueuedImageURL.objects.count() == 0
+
+
+def test_strange_image_urls_get_a_row_and_a_refusal_not_an_error(settings):
+    settings.ALLOW_PRIVATE_URLS = False
+    strange = [
+        # Addresses refused before any connection or DNS lookup, so nothing goes out.
+        "http://10.0.0.1/" + "a" * 100_000 + ".jpg",  # longer than any URLField
+        "javascript:alert(1)",
+        "http://192.168.0.1/ünïcode.jpg",
+        "http://[::1]/cover.png",
+        "  ",
+    ]
+    QueuedImageURL.objects.bulk_create(QueuedImageURL(url=url) for url in strange)
+
+    summary = fetch_pending_artwork(limit=10)
+
+    assert summary.queued == len(strange)
+    rows = Artwork.objects.values_list("status", "last_error")
+    assert len(rows) == len(strange)
+    assert all(status == "refused" and error for status, error in rows)
