@@ -7,11 +7,13 @@ at once and to call again at once (it then finds nothing to do):
    merged by key; rows that exist are left alone), and leave the queue, in batches.
    Nothing scans the catalogue: only what changed since the last run is read.
 2. Take: the due rows (`next_fetch_at` passed, not claimed), oldest first, at most
-   `per_host` of any one host so that a host with 10,000 shows waits its turn.
+   PER_HOST_BATCH × `per_host` of any one host, so that a host with 10,000 shows waits
+   its turn instead of filling every run.
 3. Claim: each row by a conditional UPDATE of `claimed_until` where it is unset or
    expired. A claim that loses the race does nothing: two workers never fetch one image.
-4. Fetch: at most `concurrency` downloads at once, on threads (network only, no
-   database), each bounded in size and time (fetch.py).
+4. Fetch: at most `concurrency` downloads at once, and `per_host` from one host, on
+   threads (network only, no database), each bounded in size and time (fetch.py). The
+   claims' lease covers the whole run, its slowest case included.
 5. Record: in this thread, as downloads finish: decode and resize (images.py), write the
    thumbnails, then update the row where our claim still holds. A fetched image is due
    again in ARTWORK_REFRESH_DAYS (a conditional GET); a failure is tried again after
@@ -24,6 +26,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
+import threading
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -49,6 +53,8 @@ BATCH = 50  # images fetched by one run
 QUEUE_BATCH = 1000  # queue rows read at a time
 QUEUE_BATCHES_PER_RUN = 20  # so one run's queue step stays bounded after a big import
 MAX_RETRY_DELAY = timedelta(hours=24)
+PER_HOST_BATCH = 5  # a run takes at most this many times per_host images of one host
+DECODE_SECONDS = 2  # what the lease allows for decoding and resizing one image
 
 
 @dataclass
@@ -154,16 +160,22 @@ def fetch_pending_artwork(
     summary = ArtworkSummary()
     now = timezone.now()
     summary.queued = queue_new_images(now)
-    lease = timedelta(seconds=2 * timeout + 60)
-    due = take_due_images(now, limit=limit, per_host=per_host, lease=lease)
+    # Every download may take the whole timeout, in rounds of `per_host` at the worst
+    # (threads waiting for one busy host), and each image is then decoded in this
+    # thread. Only a crashed run's images wait that long.
+    rounds = math.ceil(limit / min(concurrency, per_host))
+    lease = timedelta(seconds=(rounds + 1) * timeout + limit * DECODE_SECONDS + 60)
+    due = take_due_images(now, limit=limit, per_host=per_host * PER_HOST_BATCH, lease=lease)
     if not due:
         return summary
     client = make_client(
         allow_private=settings.ALLOW_PRIVATE_URLS, timeout=min(20.0, timeout), transport=transport
     )
+    host_slots = {image.host: threading.BoundedSemaphore(per_host) for image in due}
     with client, ThreadPoolExecutor(min(concurrency, len(due)), "artwork-fetch") as pool:
         futures: dict[Future, DueImage] = {
-            pool.submit(_download, client, image): image for image in due
+            pool.submit(_download, client, image, host_slots[image.host]): image
+            for image in _interleaved(due)
         }
         for future in as_completed(futures):
             image = futures[future]
@@ -176,17 +188,35 @@ def fetch_pending_artwork(
     return summary
 
 
-def _download(client: httpx.Client, image: DueImage) -> FetchedImage | ArtworkFetchError:
+def _interleaved(images: list[DueImage]) -> list[DueImage]:
+    """One image of each host in turn, so that threads waiting for a busy host's slot
+    are as few as can be."""
+    by_host: dict[str, list[DueImage]] = {}
+    for image in images:
+        by_host.setdefault(image.host, []).append(image)
+    order: list[DueImage] = []
+    while by_host:
+        for host in list(by_host):
+            order.append(by_host[host].pop(0))
+            if not by_host[host]:
+                del by_host[host]
+    return order
+
+
+def _download(
+    client: httpx.Client, image: DueImage, host_slot: threading.BoundedSemaphore
+) -> FetchedImage | ArtworkFetchError:
     try:
-        return fetch_image(
-            image.url,
-            max_bytes=settings.ARTWORK_MAX_BYTES,
-            total_timeout=settings.ARTWORK_TIMEOUT,
-            etag=image.etag if image.stored else "",
-            last_modified=image.last_modified if image.stored else "",
-            client=client,
-            allow_private=settings.ALLOW_PRIVATE_URLS,
-        )
+        with host_slot:
+            return fetch_image(
+                image.url,
+                max_bytes=settings.ARTWORK_MAX_BYTES,
+                total_timeout=settings.ARTWORK_TIMEOUT,
+                etag=image.etag if image.stored else "",
+                last_modified=image.last_modified if image.stored else "",
+                client=client,
+                allow_private=settings.ALLOW_PRIVATE_URLS,
+            )
     except ArtworkFetchError as exc:
         return exc
 
@@ -229,8 +259,12 @@ def record(image: DueImage, outcome: FetchedImage | ArtworkFetchError) -> str:
         checked_at=now,
         **validators,
     )
-    if not updated:  # our claim ran out and someone else owns the row now
-        if prefix != image.stored:
+    if not updated:
+        # Our claim ran out and another run owns the row now; the files are kept if
+        # that run stored the same picture (the same names) or is still at it.
+        current = Artwork.objects.filter(pk=image.pk).values_list("stored", "claimed_until")
+        stored, claimed_until = current.first() or ("", None)
+        if stored != prefix and claimed_until is None:
             delete_thumbnails(prefix)
         return "unchanged"
     if image.stored and image.stored != prefix:

@@ -178,15 +178,31 @@ def test_a_claim_taken_is_not_taken_again_until_its_lease_runs_out():
     assert len(take_due_images(later, limit=10, per_host=2, lease=lease)) == 1
 
 
-def test_a_run_takes_at_most_per_host_images_of_one_host(feed_server):
-    for n in range(5):
-        feed_server.route(f"/{n}.png", image_bytes())
+def test_one_host_gets_per_host_downloads_at_once_and_a_bounded_share_of_a_run(feed_server):
+    png = image_bytes()
+    lock, active, most = threading.Lock(), [0], [0]
+    crowded = threading.Event()
+
+    def counted(request):
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+            if active[0] > 2:
+                crowded.set()
+        crowded.wait(0.2)  # long enough for a third download to show up, if allowed
+        with lock:
+            active[0] -= 1
+        return 200, {"Content-Type": "image/png"}, png
+
+    for n in range(12):
+        feed_server.handle(f"/{n}.png", counted)
         show(feed_server.url(f"/{n}.png"), n)
 
-    summary = fetch_pending_artwork(limit=10, per_host=2)
+    summary = fetch_pending_artwork(limit=50, concurrency=8, per_host=2)
 
-    assert summary.fetched == 2
-    assert len(feed_server.requests) == 2
+    assert summary.fetched == 10  # PER_HOST_BATCH × per_host; the other 2 wait a run
+    assert most[0] == 2 and not crowded.is_set()
+    assert dict(fetch_pending_artwork(limit=50, per_host=2).statuses) == {"stored": 2}
 
 
 @pytest.mark.parametrize(
