@@ -112,7 +112,9 @@ def _rgb(image: Image.Image, *, keep_alpha: bool) -> Image.Image:
         image.mode == "P" and "transparency" in image.info
     )
     if not has_alpha:
-        return image.convert("RGB")
+        return image if image.mode == "RGB" else image.convert("RGB")
+    if keep_alpha and image.mode == "RGBA":
+        return image
     rgba = image.convert("RGBA")
     if keep_alpha:
         return rgba
@@ -152,6 +154,11 @@ def make_thumbnails(data: bytes, *, max_pixels: int, fit: str = "cover") -> Thum
         # Cameras store portrait photos sideways with an EXIF note; browsers turn them.
         image = ImageOps.exif_transpose(image)
         image = _rgb(image, keep_alpha=True)
+        # A cheap box reduction first, down to no less than twice our largest size:
+        # the steps below then work on a few megabytes, whatever the original's size.
+        factor = min(image.size) // (2 * SIZES[-1])
+        if factor >= 2:
+            image = image.reduce(factor)
         files = []
         # The largest from the original, each smaller one from the largest: as sharp,
         # and a 3000 px original is resampled once instead of four times.
