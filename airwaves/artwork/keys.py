@@ -40,10 +40,11 @@ class ThumbnailURLs(NamedTuple):
     webp: str
     jpeg: str
     size: int  # of the stored image, in pixels
+    width: int  # as displayed, in CSS pixels (the <img> width and height)
 
 
 def thumbnail_urls(url: str, width: int = DEFAULT_WIDTH) -> ThumbnailURLs:
     key = artwork_key(url)
     size = size_for(width)
     base = f"/artwork/{key}/{size}"
-    return ThumbnailURLs(f"{base}.webp", f"{base}.jpg", size)
+    return ThumbnailURLs(f"{base}.webp", f"{base}.jpg", size, width)

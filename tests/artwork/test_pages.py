@@ -109,3 +109,38 @@ def test_the_thumbnail_filter_gives_one_jpeg_for_places_that_take_one_url():
 
     assert rendered == f"[{thumbnail_urls('https://img.example/a.jpg', 160).jpeg}][]"
     assert rendered.startswith("[/artwork/") and "/320.jpg]" in rendered
+
+
+@pytest.mark.parametrize(
+    "width, expected",
+    [
+        (64, "64 /160.jpg"),
+        ("140", "140 /320.jpg"),
+        ("", "160 /320.jpg"),
+        ("wide", "160 /320.jpg"),
+        (-5, "160 /320.jpg"),
+        (5000, "5000 /640.jpg"),
+    ],
+)
+def test_the_partial_takes_what_callers_pass_as_width(width, expected):
+    from django.template.loader import render_to_string
+
+    rendered = html.fromstring(
+        render_to_string(
+            "partials/artwork.html",
+            {"src": "https://img.example/a.jpg", "alt": "A", "width": width},
+        )
+    )
+    (img,) = rendered.xpath("//img")
+    assert f"{img.get('width')} /{img.get('src').rsplit('/', 1)[1]}" == expected
+    assert img.get("height") == img.get("width")
+
+
+def test_the_partial_without_an_image_keeps_the_lettered_placeholder():
+    from django.template.loader import render_to_string
+
+    rendered = render_to_string(
+        "partials/artwork.html", {"src": "", "alt": "Evening Tales", "width": 64}
+    )
+    assert 'class="artwork placeholder ' in rendered and "<span>E</span>" in rendered
+    assert "/artwork/" not in rendered
