@@ -5,10 +5,10 @@ and a catalogue of millions must not be scanned for new artwork on every job run
 each watched column gets two triggers: after an INSERT with a non-empty URL, and after
 an UPDATE that changes it, they add the URL to `artwork_queue`; the job reads that queue.
 
-SQLite drops a table's triggers when Django rebuilds the table (many ALTERs on SQLite
-are a rebuild), so `install_triggers` runs after every `migrate` (apps.py), not only in
-this app's migration: CREATE TRIGGER IF NOT EXISTS / CREATE OR REPLACE make it a no-op
-when they are in place.
+The triggers are removed before every `migrate` and installed again after it (apps.py):
+PostgreSQL refuses to change the type of a column a trigger watches, and SQLite drops a
+table's triggers when Django rebuilds the table (many ALTERs on SQLite are a rebuild).
+CREATE TRIGGER IF NOT EXISTS / CREATE OR REPLACE make installing them again harmless.
 """
 
 from __future__ import annotations

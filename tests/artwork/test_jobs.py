@@ -363,3 +363,28 @@ def test_strange_image_urls_get_a_row_and_a_refusal_not_an_error(settings):
     rows = Artwork.objects.values_list("status", "last_error")
     assert len(rows) == len(strange)
     assert all(status == "refused" and error for status, error in rows)
+
+
+@pytest.mark.django_db(transaction=True)  # schema changes: SQLite's cannot run in a transaction
+def test_a_migration_may_change_a_watched_column():
+    """PostgreSQL refuses ALTER COLUMN TYPE on a column a trigger watches (and SQLite's
+    table rebuild drops the triggers): migrate runs without them and puts them back."""
+    from django.apps import apps
+    from django.db.models.signals import post_migrate, pre_migrate
+
+    config = apps.get_app_config("artwork")
+    signal_args = dict(app_config=config, using="default", verbosity=0, interactive=False)
+    old = Episode._meta.get_field("image_url")
+    wider = old.clone()
+    wider.set_attributes_from_name("image_url")
+    wider.model, wider.max_length = Episode, 4096
+    for before, after in ((old, wider), (wider, old)):  # and back, for the next tests
+        pre_migrate.send(sender=config, plan=[], apps=apps, **signal_args)
+        assert triggers.installed_triggers(connection) == set()
+        with connection.schema_editor() as editor:
+            editor.alter_field(Episode, before, after)
+        post_migrate.send(sender=config, plan=[], apps=apps, **signal_args)
+        assert len(triggers.installed_triggers(connection)) == 6
+
+    show("https://img.example/after.jpg")
+    assert queued() == [("https://img.example/after.jpg", "cover")]

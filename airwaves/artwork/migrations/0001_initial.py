@@ -7,8 +7,8 @@ from airwaves.artwork import triggers
 
 
 def install(apps, schema_editor):
-    triggers.install_triggers(schema_editor.connection)
-    # Images already in the catalogue are queued once; later ones by the triggers.
+    # Images already in the catalogue are queued once; later ones by the triggers,
+    # which the app installs after every migrate (apps.py), this one included.
     with schema_editor.connection.cursor() as cursor:
         for statement in triggers.backfill_sql():
             cursor.execute(statement)
