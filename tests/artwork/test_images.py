@@ -143,3 +143,19 @@ def test_a_gif_of_ten_thousand_frames_costs_its_first_frame_only():
     first = decoded(next(t.data for t in thumbnails.files if t.format == "jpg")).convert("RGB")
     red, green, blue = first.getpixel((5, 5))
     assert red > 200 and blue < 60  # the first frame is red, all the others blue
+
+
+def test_a_photo_stored_sideways_is_turned_as_browsers_turn_it():
+    image = Image.new("RGB", (200, 100), (255, 0, 0))
+    image.paste((0, 0, 255), (100, 0, 200, 100))  # left half red, right half blue
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: shown turned 90° clockwise
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif, quality=95)
+
+    thumbnails = make_thumbnails(out.getvalue(), max_pixels=MAX_PIXELS)
+
+    jpeg = decoded(next(t.data for t in thumbnails.files if t.size == 160 and t.format == "jpg"))
+    top, bottom = jpeg.convert("RGB").getpixel((5, 5)), jpeg.convert("RGB").getpixel((5, 154))
+    assert top[0] > 200 and top[2] < 60  # red on top once turned
+    assert bottom[2] > 200 and bottom[0] < 60  # blue below (unturned, both would be red)
