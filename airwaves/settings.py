@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "airwaves.listeners",
     "airwaves.radio",
     "airwaves.search",
+    "airwaves.artwork",
 ]
 
 MIDDLEWARE = [
@@ -323,6 +324,17 @@ REQUEST_MAX_BYTES_BY_PATH = {
 }
 # Seconds a client may take to send a request head (slowloris); see serving.py.
 REQUEST_HEAD_TIMEOUT = envint("AIRWAVES_REQUEST_HEAD_TIMEOUT", 15)
+
+# Artwork (airwaves/artwork/): publishers' images fetched once in the background, resized
+# and served from our storage. Caps on what one image may cost us, and how often a fetched
+# image is checked again (conditionally) for a new version at the same URL.
+ARTWORK_MAX_BYTES = envint("AIRWAVES_ARTWORK_MAX_BYTES", 10 * 1024 * 1024)
+ARTWORK_MAX_PIXELS = envint("AIRWAVES_ARTWORK_MAX_PIXELS", 50_000_000)
+ARTWORK_TIMEOUT = envint("AIRWAVES_ARTWORK_TIMEOUT", 30)
+ARTWORK_REFRESH_DAYS = envint("AIRWAVES_ARTWORK_REFRESH_DAYS", 30)
+# Images downloaded at once by one job run, and from one host at once.
+ARTWORK_CONCURRENCY = envint("AIRWAVES_ARTWORK_CONCURRENCY", 8)
+ARTWORK_PER_HOST = envint("AIRWAVES_ARTWORK_PER_HOST", 2)
 
 LOGGING = {
     "version": 1,

@@ -23,5 +23,6 @@ urlpatterns = [
     path("sitemaps/<str:section>-<int:number>.xml", sitemaps.sitemap_section),
     path("robots.txt", podcasts.robots_txt),
     path("healthz", podcasts.healthz),
+    path("artwork/", include("airwaves.artwork.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -37,3 +37,13 @@ SVG
 art backend-engineering-show "Backend" "Engineering Show" "#1b1464" "#5b3df5"
 art small-science "Small" "Science" "#0b6e4f" "#44c4a1"
 art evening-tales "Evening" "Tales" "#7a1f3d" "#f08a4b"
+
+# Raster copies of the artwork: the site makes its thumbnails with Pillow, which does not
+# rasterise SVG (airwaves/demo/load.py stores these through the artwork resize path).
+for svg in art/*.svg; do
+    chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=600,600 \
+        --screenshot="/tmp/airwaves-demo-art.png" "file://$PWD/$svg" >/dev/null 2>&1
+    ../../../../.venv/bin/python -c "import sys; from PIL import Image; Image.open(sys.argv[1]).convert('RGB').save(sys.argv[2], quality=88, optimize=True, progressive=True)" \
+        /tmp/airwaves-demo-art.png "${svg%.svg}.jpg"
+    rm -f /tmp/airwaves-demo-art.png
+done

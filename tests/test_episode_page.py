@@ -6,6 +6,7 @@ import json
 
 from lxml import html
 
+from airwaves.artwork.keys import thumbnail_urls
 from airwaves.crawler.process import process_feed
 from airwaves.crawler.store import FeedMeta, store_feed
 from airwaves.crawler.types import ParsedEpisode, ParsedFeed
@@ -58,8 +59,9 @@ def test_it_shows_everything_the_reference_page_shows(client, demo):
     assert doc.xpath("//h1")[0].text_content() == (
         "My new book - Root cause, Stories from two decades of backend bugs"
     )
+    # Our thumbnail of the show's artwork, never the publisher's file (tests/artwork/).
     assert doc.xpath('//img[contains(@class, "artwork large")]/@src') == [
-        "/static/airwaves/demo/art/backend-engineering-show.svg"
+        thumbnail_urls("/static/airwaves/demo/art/backend-engineering-show.svg", 220).jpeg
     ]
     assert "by Hussein Nasser" in page
     assert "Apr 15, 2026" in page

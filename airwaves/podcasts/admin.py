@@ -34,6 +34,7 @@ class PodcastAdmin(admin.ModelAdmin):
     search_fields = ("title", "feed_url", "author")
     actions = [revive_feeds]
     readonly_fields = (
+        "artwork",
         "host",
         "episode_count",
         "latest_episode_at",
@@ -57,7 +58,7 @@ class PodcastAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("title", "slug", "feed_url", "source", "link", "author", "category")}),
         ("Directory", {"fields": ("episode_count", "latest_episode_at", "trending_score")}),
-        ("Content", {"fields": ("summary", "description", "image_url", "language", "explicit")}),
+        ("Content", {"fields": ("summary", "description", "image_url", "artwork", "language", "explicit")}),
         (
             "Feed health",
             {
@@ -82,6 +83,12 @@ class PodcastAdmin(admin.ModelAdmin):
         ),
     )
     filter_horizontal = ("categories",)
+
+    @admin.display(description="Artwork")
+    def artwork(self, podcast):
+        from airwaves.artwork.admin import artwork_summary
+
+        return artwork_summary(podcast.image_url)
 
 
 @admin.register(Episode)

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from lxml import etree, html
 
+from airwaves.artwork.keys import thumbnail_urls
 from airwaves.radio.models import Station
 from tests.radio.fixtures import make_station
 
@@ -153,7 +154,9 @@ def test_the_station_page_shows_the_station(client, directory):
     text = " ".join(doc.text_content().split())
 
     assert doc.xpath("//h1")[0].text_content() == "Jazz FM"
-    assert doc.xpath('//img[contains(@class, "artwork large")]/@src') == [jazz.favicon]
+    assert doc.xpath('//img[contains(@class, "artwork large")]/@src') == [
+        thumbnail_urls(jazz.favicon, 220).jpeg  # our thumbnail of the logo (tests/artwork/)
+    ]
     assert [a.text_content() for a in doc.xpath('//header//p[@class="chips"]/a')] == [
         "jazz",
         "smooth jazz",
