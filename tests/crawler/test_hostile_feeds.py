@@ -17,7 +17,7 @@ from airwaves.crawler.refresh import refresh_feed
 from airwaves.podcasts.models import Episode, Podcast
 from tests.feeds import Feed, Item, three_episode_feed
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keep_id_sequences")]
 
 MB = 1024 * 1024
 

@@ -12,7 +12,7 @@ from airwaves.crawler.store import FeedMeta, store_feed, stored_episodes
 from airwaves.podcasts.models import Episode, Podcast
 from tests.feeds import Feed, Item, three_episode_feed
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keep_id_sequences")]
 
 
 def make_podcast(url: str = "https://feeds.example.com/rss") -> Podcast:
