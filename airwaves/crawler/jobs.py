@@ -3,7 +3,8 @@
 - Feeds: refreshed in-process by loop.Crawler or, with a broker configured, queued for
   Celery workers by tasks.enqueue_due_feeds. Only this module chooses between them, so
   loop.py and tasks.py never import each other (nor this module).
-- Radio stations due for a stream check, after each pass over the feeds.
+- Radio stations due for a stream check, and publishers' artwork not yet fetched
+  (airwaves/artwork/jobs.py), after each pass over the feeds.
 
 `crawl_pass` is one pass; `crawl_forever` repeats passes until told to stop. Each has a
 form that runs one crawler per process (`--processes`), the claims keeping them off
@@ -54,6 +55,15 @@ def check_due_stations_quietly() -> None:
         close_old_connections()
 
 
+def after_pass_quietly() -> None:
+    """The chores after each pass: due station checks, then a bounded run of pending
+    artwork. Each logs its own failures and never raises."""
+    from airwaves.artwork.jobs import fetch_artwork_quietly
+
+    check_due_stations_quietly()
+    fetch_artwork_quietly()
+
+
 def queue_pass(include_all: bool = False) -> PassSummary:
     """With a broker: queues the due feeds as Celery tasks."""
     from airwaves.crawler.tasks import enqueue_due_feeds
@@ -78,7 +88,7 @@ def crawl_forever(stop: threading.Event, include_all_first: bool = False) -> Non
     """Passes until `stop` is set; the feeds in flight then finish before it returns.
 
     1. A pass over the due feeds (the first one over every feed with include_all_first).
-    2. The radio stations due for a check.
+    2. The radio stations due for a check, and pending artwork (after_pass_quietly).
     3. A pause (PAUSE_WHEN_IDLE), cut short by `stop`; then again from 1.
     A pass that fails (the database went away, say) is logged and tried again after
     the pause; only a set-up that cannot work (SetupError) ends the loop.
@@ -100,7 +110,7 @@ def crawl_forever(stop: threading.Event, include_all_first: bool = False) -> Non
             include_all = False
             if summary.total:
                 log.warning("crawler: %s", summary.describe())
-            await asyncio.to_thread(check_due_stations_quietly)
+            await asyncio.to_thread(after_pass_quietly)
             await asyncio.to_thread(stop.wait, PAUSE_WHEN_IDLE)
 
     try:
@@ -121,7 +131,7 @@ def _forever(stop: threading.Event, include_all: bool, one_pass) -> None:
         include_all = False
         if summary.total:
             log.warning("scheduler: %s", summary.describe())
-        check_due_stations_quietly()
+        after_pass_quietly()
         stop.wait(PAUSE_WHEN_IDLE)
 
 

@@ -58,7 +58,10 @@ class PodcastAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("title", "slug", "feed_url", "source", "link", "author", "category")}),
         ("Directory", {"fields": ("episode_count", "latest_episode_at", "trending_score")}),
-        ("Content", {"fields": ("summary", "description", "image_url", "artwork", "language", "explicit")}),
+        (
+            "Content",
+            {"fields": ("summary", "description", "image_url", "artwork", "language", "explicit")},
+        ),
         (
             "Feed health",
             {

@@ -171,3 +171,37 @@ def test_the_loop_survives_a_failing_pass(feed_server, monkeypatch):
         stop.set()
         thread.join(10)
     assert not thread.is_alive()
+
+
+def test_the_loop_fetches_the_artwork_of_the_shows_it_refreshes(
+    feed_server, monkeypatch, settings, tmp_path
+):
+    from airwaves.artwork.keys import artwork_key
+    from airwaves.artwork.models import Artwork
+    from airwaves.crawler import jobs
+    from tests.artwork.conftest import image_bytes
+
+    settings.MEDIA_ROOT = tmp_path
+    cover = feed_server.url("/cover.png")
+    feed_server.route("/cover.png", image_bytes("PNG", (400, 400)))
+    xml = (
+        three_episode_feed()
+        .xml()
+        .replace(b"<channel>", f'<channel><itunes:image href="{cover}"/>'.encode(), 1)
+    )
+    feed_server.route("/feed.xml", xml)
+    url = feed_server.url("/feed.xml")
+    Podcast.objects.create(feed_url=url, slug=Podcast.placeholder_slug(url))
+    monkeypatch.setattr(jobs, "PAUSE_WHEN_IDLE", 0.05)
+    stop = threading.Event()
+    thread = threading.Thread(target=crawl_forever, args=(stop,))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not Artwork.objects.filter(key=artwork_key(cover), status="ok").exists():
+            assert time.monotonic() < deadline, "the loop did not fetch the show's artwork"
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
