@@ -23,8 +23,8 @@ from airwaves.crawler.errors import BlockedURLError
 from airwaves.crawler.fetch import afetch_feed, fetch_feed
 from airwaves.lib.guard import BlockedAddressError, system_resolver
 from airwaves.lib.net import make_async_client, make_async_transport, make_client
-from airwaves.radio import checks, importers
-from airwaves.radio.streams import StreamError, check_stream, resolve_stream
+from airwaves.radio import checks, hub, importers
+from airwaves.radio.streams import StreamError, check_stream, open_stream, resolve_stream
 from tests.feedserver import FeedServer
 
 NAMES = {
@@ -158,6 +158,32 @@ def radio_check_stream(url: str, options: dict | None) -> str:
     return info.error
 
 
+def radio_open_stream(url: str, options: dict | None) -> str:
+    # What the stream proxy and the now-playing hub open upstream.
+    async def get() -> None:
+        async with make_async_client(**(options or {})) as client:
+            async with open_stream(url, client=client):
+                pass
+
+    with pytest.raises(StreamError) as raised:
+        asyncio.run(get())
+    return str(raised.value)
+
+
+def radio_proxy_client(url: str, options: dict | None) -> str:
+    # The stream proxy's and the hub's own client, made from settings.
+    assert options is None
+
+    async def get() -> None:
+        async with hub.default_client() as client:
+            async with open_stream(url, client=client, metadata=False):
+                pass
+
+    with pytest.raises(StreamError) as raised:
+        asyncio.run(get())
+    return str(raised.value)
+
+
 def radio_station_checks(url: str, options: dict | None) -> str:
     assert options is None
     [info] = asyncio.run(checks.probe([url]))
@@ -182,6 +208,8 @@ CALLERS: dict[str, tuple[Caller, bool]] = {  # name: (caller, takes a client or 
     "afetch_feed": (crawler_afetch_feed, True),
     "resolve_stream": (radio_resolve_stream, True),
     "check_stream": (radio_check_stream, True),
+    "open_stream": (radio_open_stream, True),
+    "proxy and hub client": (radio_proxy_client, False),
     "station checks": (radio_station_checks, False),
     "station import": (station_import_resolving, False),
 }
@@ -236,7 +264,8 @@ def test_the_public_stand_in_is_reachable_so_refusals_are_not_accidents(
 ) -> None:
     # The same set-up fetches a URL the policy allows: the cases above fail for the
     # reason they name, not because nothing could be reached.
-    server.route("/ok.xml", b"\xff\xfb\x90\x00" * 1024, headers={"Content-Type": "audio/mpeg"})
+    mp3_frames = (b"\xff\xfb\x90\x00" + bytes(413)) * 40  # MPEG-1 layer III, 128 kbit/s
+    server.route("/ok.xml", mp3_frames, headers={"Content-Type": "audio/mpeg"})
     port = server.base_url.rsplit(":", 1)[1]
     url = f"http://public.example:{port}/ok.xml"
     options = {"allow_private": False, "resolver": resolve, "is_allowed": only_public_example}
@@ -253,6 +282,19 @@ def test_the_public_stand_in_is_reachable_so_refusals_are_not_accidents(
         async with make_async_client(**options) as client:
             return (await resolve_stream(url, client=client))[0]
 
+    async def checked() -> bool:
+        async with make_async_client(**options) as client:
+            info = await check_stream(url, client=client, read_bytes=4096)
+        assert info.error == ""
+        return info.ok
+
+    async def opened() -> int:
+        async with make_async_client(**options) as client:
+            async with open_stream(url, client=client) as stream:
+                async for audio, _ in stream.chunks():
+                    return len(audio)
+        return 0
+
     def sync_get() -> int:
         with make_client(**options) as client:
             return client.get(url).status_code
@@ -267,7 +309,8 @@ def test_the_public_stand_in_is_reachable_so_refusals_are_not_accidents(
         "fetch_feed": lambda: fetch() == 200,
         "afetch_feed": lambda: asyncio.run(afetch()) == 200,
         "resolve_stream": lambda: asyncio.run(resolved()) == url,
-        "check_stream": lambda: asyncio.run(resolved()) == url,
+        "check_stream": lambda: asyncio.run(checked()),
+        "open_stream": lambda: asyncio.run(opened()) > 0,
     }
     assert outcomes[caller_name]()
     assert server.requests[-1].path == "/ok.xml"

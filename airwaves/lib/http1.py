@@ -33,6 +33,7 @@ import asyncio
 import collections
 import contextlib
 import os
+import socket
 import ssl
 import threading
 import time
@@ -291,6 +292,20 @@ class Connection(asyncio.Protocol):
             self.transport.abort()
 
 
+def _connected(address: str, port: int, timeout: float | None) -> socket.socket:
+    """A TCP socket connected to `address` (an IP literal) with a blocking connect."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(timeout)
+        sock.connect((address, port))
+        sock.setblocking(False)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 def _request_head(request: httpx.Request, body_length: int) -> bytes:
     target = request.url.raw_path
     if b" " in target:
@@ -349,17 +364,18 @@ class _Body(httpx.AsyncByteStream):
 class AsyncHTTP1Transport(httpx.AsyncBaseTransport):
     """An httpx async transport speaking HTTP/1.1 to guard-approved addresses only.
 
-    `resolve_in_loop` looks host names up without leaving the event loop's thread: for a
-    loop that only ever runs one request of a blocked sync caller (HTTP1Transport), where
-    a thread pool for lookups would cost more than it saves.
+    `blocking_connect` looks host names up and opens TCP connections with blocking calls
+    in the loop's thread: for a loop that only ever runs one request of a blocked sync
+    caller (HTTP1Transport), where a thread pool for lookups and the loop's own connect
+    machinery cost more than they save.
     """
 
     def __init__(
-        self, guard: AddressGuard, ssl_context: ssl.SSLContext, *, resolve_in_loop: bool = False
+        self, guard: AddressGuard, ssl_context: ssl.SSLContext, *, blocking_connect: bool = False
     ) -> None:
         self.guard = guard
         self.ssl_context = ssl_context
-        self.resolve_in_loop = resolve_in_loop
+        self.blocking_connect = blocking_connect
         self._idle: collections.OrderedDict[Origin, list[Connection]] = collections.OrderedDict()
         self._idle_count = 0
         self._closed = False
@@ -406,7 +422,7 @@ class AsyncHTTP1Transport(httpx.AsyncBaseTransport):
         scheme, host, port = origin
         loop = asyncio.get_running_loop()
         try:
-            if self.resolve_in_loop or parse_ip_host(host) is not None:  # no need for a thread
+            if self.blocking_connect or parse_ip_host(host) is not None:  # no need for a thread
                 resolved = self.guard.resolve(host, port)
             else:
                 resolved = await asyncio.to_thread(self.guard.resolve, host, port)
@@ -419,11 +435,12 @@ class AsyncHTTP1Transport(httpx.AsyncBaseTransport):
             conn = Connection(origin)
             timeout = _timeout(timeouts, "connect", httpx.ConnectTimeout, request)
             try:
+                where = _connected(address, port, timeout) if self.blocking_connect else None
                 async with asyncio.timeout(timeout):
                     await loop.create_connection(
                         lambda conn=conn: conn,
-                        address,
-                        port,
+                        *((address, port) if where is None else ()),
+                        sock=where,
                         ssl=tls,
                         server_hostname=host if tls else None,
                     )
@@ -554,7 +571,7 @@ class HTTP1Transport(httpx.BaseTransport):
                 return self._background
         wire: _Wire | None = getattr(self._local, "wire", None)
         if wire is None or wire.pid != os.getpid():
-            transport = AsyncHTTP1Transport(self.guard, self.ssl_context, resolve_in_loop=True)
+            transport = AsyncHTTP1Transport(self.guard, self.ssl_context, blocking_connect=True)
             wire = _Wire(transport, _thread_loop())
             self._local.wire = wire
             with self._lock:
