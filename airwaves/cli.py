@@ -46,8 +46,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     serving.raise_open_file_limit()
     stop = threading.Event()
     if not args.no_crawl:
+        from airwaves.crawler.jobs import check_setup
+
+        check_setup()  # a broker without Celery: say what to install, before serving
         start_background_crawler(stop)
-    from django.conf import settings
 
     from airwaves.lib.hosts import describe_hosts, with_served_host
 
