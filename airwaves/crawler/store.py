@@ -263,9 +263,12 @@ def update_podcast(podcast: Podcast, feed: ParsedFeed) -> None:
         podcast.assign_slug()
 
 
-def save_with_unique_slug(podcast: Podcast, attempts: int = 5) -> None:
+def save_with_unique_slug(podcast: Podcast, attempts: int = 64) -> None:
     """Saves the podcast; when another feed with the same title took the slug at the same
-    moment (two first fetches racing), picks the next free slug and tries again."""
+    moment (first fetches racing), picks the next free slug and tries again.
+
+    Each round of a race has one winner, so N feeds of one title first stored at once need
+    up to N rounds: `attempts` bounds a crawl's concurrency, not the usual case (one)."""
     for attempt in range(attempts):
         try:
             with transaction.atomic():
