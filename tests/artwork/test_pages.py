@@ -29,8 +29,11 @@ def publisher_artwork(demo) -> list[Podcast]:
 
 def loaded_urls(doc) -> list[str]:
     """What a browser fetches to show the page's images."""
-    return doc.xpath("//img/@src | //img/@srcset | //source/@srcset | //*/@style") + doc.xpath(
-        "//link[contains(@rel, 'icon') or contains(@rel, 'preload')]/@href"
+    return (
+        doc.xpath("//img/@src | //img/@srcset | //source/@srcset | //*/@style")
+        + doc.xpath("//link[contains(@rel, 'icon') or contains(@rel, 'preload')]/@href")
+        # The player bar's lock-screen artwork (player.js loads it when a button plays).
+        + doc.xpath("//*/@data-art")
     )
 
 
