@@ -133,7 +133,7 @@ def pages_to_measure() -> dict[str, str]:
     category = Category.objects.filter(parent=None, in_tree=True).order_by("-show_count").first()
     episode = Episode.objects.filter(podcast=big).order_by("-pk").values_list("slug", flat=True)[0]
     last = max(1, -(-big.episode_count // 20))
-    deep = min(500, max(1, -(-Total.get("listed_shows") // 48)))
+    deep = min(500, max(1, -(-Total.listed_shows() // 48)))
     return {
         "home": "/",
         "show index": "/podcasts/",

@@ -8,7 +8,7 @@ PostgreSQL). Pages read the counts and never count rows:
 - Podcast.episode_count and Podcast.latest_episode_at, from the episode table;
 - Category.show_count (shows in the category or a subcategory, each once), from the
   show-category table;
-- Total "listed_shows" (shows that are titled and not merged), from the show table;
+- Total.listed_shows() (shows that are titled and not merged), from the show table;
 - Podcast.trending_score and ShowActivity, from hearts and play actions (trending.py).
 
 `recount()` computes every one of them from the rows, for a database filled before the
@@ -21,6 +21,8 @@ from datetime import timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
+
+from airwaves.podcasts.models import LISTED_SHARDS
 
 # Publish dates further ahead than this are not a show's "latest episode" (a feed's
 # scheduled or mistyped dates would otherwise hold the top of "recently updated").
@@ -47,8 +49,10 @@ def recount() -> None:
             " JOIN podcasts_category k ON k.id = m.category_id"
             " WHERE k.id = podcasts_category.id OR k.parent_id = podcasts_category.id)"
         )
-        cursor.execute("DELETE FROM podcasts_total WHERE name = 'listed_shows'")
+        cursor.execute("DELETE FROM podcasts_total WHERE name LIKE 'listed_shows/%'")
         cursor.execute(
-            "INSERT INTO podcasts_total (name, value) SELECT 'listed_shows', count(*)"
+            "INSERT INTO podcasts_total (name, value)"
+            f" SELECT 'listed_shows/' || (id % {LISTED_SHARDS}), count(*)"
             " FROM podcasts_podcast WHERE title <> '' AND moved_to_id IS NULL"
+            f" GROUP BY id % {LISTED_SHARDS}"
         )

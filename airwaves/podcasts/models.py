@@ -7,7 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from airwaves.lib.slugs import unique_slug
+from airwaves.lib.slugs import slugify, unique_slug
 
 # Paths under /podcasts/ that are pages of their own, never a show's slug.
 RESERVED_SLUGS = frozenset({"new", "updated", "trending", "page", "feed", "search", "categories"})
@@ -219,12 +219,23 @@ class Podcast(models.Model):
         return "feed-" + hashlib.sha256(feed_url.encode()).hexdigest()[:16]
 
     def assign_slug(self) -> None:
-        self.slug = unique_slug(
-            self.title or "podcast",
-            lambda s: (
-                s in RESERVED_SLUGS or Podcast.objects.filter(slug=s).exclude(pk=self.pk).exists()
-            ),
-        )
+        def taken(slug: str) -> bool:
+            return (
+                slug in RESERVED_SLUGS
+                or Podcast.objects.filter(slug=slug).exclude(pk=self.pk).exists()
+            )
+
+        base = slugify(self.title or "podcast") or "podcast"
+        if self.pk and self.slug.startswith(base) and taken(self.slug):
+            # Another first fetch of a show with the same title took this slug while
+            # ours was being saved (store.save_with_unique_slug tries again): many such
+            # fetches at once would take -2, -3 ... from each other round after round,
+            # so this one takes the slug its id makes, which no other show's can be.
+            by_id = f"{base}-{self.pk}"
+            if not taken(by_id):
+                self.slug = by_id
+                return
+        self.slug = unique_slug(self.title or "podcast", taken)
 
 
 class Episode(models.Model):
@@ -286,6 +297,8 @@ class Episode(models.Model):
 
 
 TRENDING_DAYS = 7
+# Rows the count of listed shows is spread over (triggers.py says why).
+LISTED_SHARDS = 16
 
 
 class ShowActivity(models.Model):
@@ -308,8 +321,9 @@ class ShowActivity(models.Model):
 
 
 class Total(models.Model):
-    """A number kept in the database: `listed_shows`, kept up to date by triggers so
-    that no page counts the catalogue; `trending_day`, the last day trending.expire ran
+    """A number kept in the database: `listed_shows/0` to `/15`, kept up to date by
+    triggers so that no page counts the catalogue (their sum is listed_shows());
+    `trending_day`, the last day trending.expire ran
     for (an ordinal); `trigger_sql`, the version of the installed triggers (triggers.py)."""
 
     name = models.CharField(max_length=50, primary_key=True)
@@ -321,3 +335,9 @@ class Total(models.Model):
     @staticmethod
     def get(name: str) -> int:
         return Total.objects.filter(name=name).values_list("value", flat=True).first() or 0
+
+    @staticmethod
+    def listed_shows() -> int:
+        """Shows in the directory: the sum of the LISTED_SHARDS rows kept by triggers."""
+        shards = Total.objects.filter(name__startswith="listed_shows/")
+        return shards.aggregate(total=models.Sum("value"))["total"] or 0

@@ -22,10 +22,17 @@ from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from airwaves.podcasts.counters import recount
+from airwaves.podcasts.models import LISTED_SHARDS
 
 # A listed show: fetched, titled, not merged into another feed (models.LISTED).
 LISTED_NEW = "(NEW.title <> '' AND NEW.moved_to_id IS NULL)"
 LISTED_OLD = "(OLD.title <> '' AND OLD.moved_to_id IS NULL)"
+# The count of listed shows is kept in LISTED_SHARDS rows ("listed_shows/0", ...), a
+# show's changes going to the row of its id: one row would be locked by every
+# transaction that lists a show until it commits, so crawler processes storing new
+# feeds at once would wait for each other.
+SHARD_NEW = f"'listed_shows/' || (NEW.id % {LISTED_SHARDS})"
+SHARD_OLD = f"'listed_shows/' || (OLD.id % {LISTED_SHARDS})"
 SQLITE_FUTURE = "strftime('%Y-%m-%d %H:%M:%f', 'now', '+1 day')"
 SQLITE_WINDOW = "date('now', '-6 days')"  # trending.TRENDING_DAYS = 7, today included
 
@@ -62,18 +69,19 @@ SQLITE = [
     # Listed shows in the directory.
     f"""CREATE TRIGGER podcasts_show_listed AFTER INSERT ON podcasts_podcast WHEN {LISTED_NEW}
     BEGIN
-      INSERT INTO podcasts_total (name, value) VALUES ('listed_shows', 1)
+      INSERT INTO podcasts_total (name, value) VALUES ({SHARD_NEW}, 1)
       ON CONFLICT (name) DO UPDATE SET value = value + 1;
     END""",
     f"""CREATE TRIGGER podcasts_show_unlisted AFTER DELETE ON podcasts_podcast WHEN {LISTED_OLD}
     BEGIN
-      UPDATE podcasts_total SET value = value - 1 WHERE name = 'listed_shows';
+      INSERT INTO podcasts_total (name, value) VALUES ({SHARD_OLD}, -1)
+      ON CONFLICT (name) DO UPDATE SET value = value - 1;
     END""",
     f"""CREATE TRIGGER podcasts_show_relisted AFTER UPDATE OF title, moved_to_id
     ON podcasts_podcast WHEN {LISTED_NEW} <> {LISTED_OLD}
     BEGIN
       INSERT INTO podcasts_total (name, value)
-        VALUES ('listed_shows', CASE WHEN {LISTED_NEW} THEN 1 ELSE -1 END)
+        VALUES ({SHARD_NEW}, CASE WHEN {LISTED_NEW} THEN 1 ELSE -1 END)
       ON CONFLICT (name) DO UPDATE SET value = value + excluded.value;
     END""",
     # Shows per category: a show counts once for its category and once for the parent,
@@ -226,7 +234,9 @@ POSTGRES = [
     BEGIN
       IF was IS DISTINCT FROM now_listed THEN
         INSERT INTO podcasts_total (name, value)
-          VALUES ('listed_shows', CASE WHEN now_listed THEN 1 ELSE -1 END)
+          VALUES ('listed_shows/' || (CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END
+                                      % {LISTED_SHARDS}),
+                  CASE WHEN now_listed THEN 1 ELSE -1 END)
         ON CONFLICT (name) DO UPDATE SET value = podcasts_total.value + excluded.value;
       END IF;
       RETURN NULL;

@@ -71,7 +71,7 @@ def home(request):
     context = {
         "latest": latest,
         "categories": categories,
-        "podcast_count": Total.get("listed_shows"),
+        "podcast_count": Total.listed_shows(),
     }
     return render(request, "podcasts/home.html", context)
 
@@ -201,7 +201,7 @@ def podcast_index(request):
     partial index podcast_listed_title alone, the total from the kept count."""
     rows = IndexedRows(
         listed_podcasts().only(*GRID_FIELDS).order_by("title", "pk"),
-        count=Total.get("listed_shows"),
+        count=Total.listed_shows(),
     )
     page = counted_page(rows, SHOWS_PER_PAGE, request.GET.get("page"))
     categories = Category.objects.filter(parent=None, in_tree=True, show_count__gt=0).order_by(

@@ -156,3 +156,18 @@ def test_categories_for_adds_parents_and_drops_unknown_names(db):
     assert [str(c) for c in found] == ["News", "News > Tech News", "Technology"]
     assert all(c.in_tree for c in found)
     assert Category.objects.count() == 3  # and made nothing for the unknown name
+
+
+def test_a_show_that_lost_a_race_for_its_slug_takes_one_made_with_its_id(db):
+    first = Podcast.objects.create(
+        feed_url="https://example.com/a.xml", slug="same-title", title="Same Title"
+    )
+    second = Podcast.objects.create(
+        feed_url="https://example.com/b.xml", slug="feed-b", title="Same Title"
+    )
+    second.assign_slug()  # the first fetch: the next free slug, as ever
+    assert second.slug == "same-title-2"
+
+    second.slug = first.slug  # what a save that lost the race to `first` had chosen
+    second.assign_slug()
+    assert second.slug == f"same-title-{second.pk}"
