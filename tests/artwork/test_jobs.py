@@ -370,20 +370,25 @@ def test_a_migration_may_change_a_watched_column():
     """PostgreSQL refuses ALTER COLUMN TYPE on a column a trigger watches (and SQLite's
     table rebuild drops the triggers): migrate runs without them and puts them back."""
     from django.apps import apps
-    from django.db.models.signals import post_migrate, pre_migrate
+    from django.core.management.sql import emit_post_migrate_signal, emit_pre_migrate_signal
 
-    config = apps.get_app_config("artwork")
-    signal_args = dict(app_config=config, using="default", verbosity=0, interactive=False)
+    from django.db.migrations.loader import MigrationLoader
+
+    # As a `migrate` with work to do: every app hears both signals (other apps keep
+    # triggers too, and drop them only when a migration is about to run).
+    migration = MigrationLoader(connection).get_migration("artwork", "0001_initial")
+    plan = [(migration, False)]
+    signal_args = dict(verbosity=0, interactive=False, db="default", plan=plan, apps=apps)
     old = Episode._meta.get_field("image_url")
     wider = old.clone()
     wider.set_attributes_from_name("image_url")
     wider.model, wider.max_length = Episode, 4096
     for before, after in ((old, wider), (wider, old)):  # and back, for the next tests
-        pre_migrate.send(sender=config, plan=[], apps=apps, **signal_args)
+        emit_pre_migrate_signal(**signal_args)
         assert triggers.installed_triggers(connection) == set()
         with connection.schema_editor() as editor:
             editor.alter_field(Episode, before, after)
-        post_migrate.send(sender=config, plan=[], apps=apps, **signal_args)
+        emit_post_migrate_signal(**signal_args)
         assert len(triggers.installed_triggers(connection)) == 6
 
     show("https://img.example/after.jpg")
