@@ -371,7 +371,6 @@ def test_a_migration_may_change_a_watched_column():
     table rebuild drops the triggers): migrate runs without them and puts them back."""
     from django.apps import apps
     from django.core.management.sql import emit_post_migrate_signal, emit_pre_migrate_signal
-
     from django.db.migrations.loader import MigrationLoader
 
     # As a `migrate` with work to do: every app hears both signals (other apps keep
