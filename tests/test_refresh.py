@@ -281,3 +281,33 @@ def test_a_changed_category_is_applied_and_an_unchanged_channel_left_alone(feed_
     assert podcast.category.name == "Comedy"
     assert podcast.author == "Test Author"
     assert list(podcast.categories.values_list("name", flat=True)) == ["Comedy"]
+
+
+def test_feed_categories_are_mapped_onto_the_apple_tree(feed_server):
+    from airwaves.podcasts.models import Category
+
+    xml = (
+        three_episode_feed()
+        .xml()
+        .replace(
+            b'<itunes:category text="Technology"/>',
+            b'<itunes:category text="Technology"><itunes:category text="Tech News"/></itunes:category>'
+            b'<itunes:category text="Games &amp; Hobbies"/>'
+            b'<itunes:category text="Frobnication"/>',
+        )
+    )
+    feed_server.route("/feed.xml", xml)
+    podcast = add_podcast(feed_server.url("/feed.xml"))
+
+    assert refresh_feed(podcast.pk).status == "ok"
+    podcast.refresh_from_db()
+    # The legacy "Technology > Tech News" is News > Tech News now; "Games & Hobbies" is
+    # Leisure; a name the tree does not know makes no category.
+    assert podcast.category.name == "Technology"  # the first the feed names
+    assert {c.name for c in podcast.categories.all()} == {
+        "Technology",
+        "News",
+        "Tech News",
+        "Leisure",
+    }
+    assert not Category.objects.filter(name="Frobnication").exists()

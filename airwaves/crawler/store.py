@@ -27,9 +27,10 @@ from airwaves.crawler.schedule import (
     next_check_after_success,
 )
 from airwaves.crawler.types import ParsedEpisode, ParsedFeed
-from airwaves.lib.slugs import SlugSet, unique_slug
+from airwaves.lib.slugs import SlugSet
+from airwaves.podcasts.categories import categories_for
 from airwaves.podcasts.feeds import InvalidFeedURL, normalize_feed_url
-from airwaves.podcasts.models import Category, Episode, Podcast
+from airwaves.podcasts.models import Episode, Podcast
 
 log = logging.getLogger(__name__)
 
@@ -329,8 +330,10 @@ def merge_into(podcast: Podcast, target: Podcast) -> None:
 
 
 def set_categories(podcast: Podcast, names: list[str]) -> None:
-    categories = [category_for(name) for name in names[:10] if name.strip()]
-    categories = list(dict.fromkeys(c for c in categories if c is not None))
+    """The show's categories: the feed's names mapped onto the Apple Podcasts tree
+    (podcasts/categories.py, legacy and misspelt names included); names the tree does
+    not know are left out rather than made into categories no page links to."""
+    categories = categories_for([name for name in names[:10] if name.strip()])
     # The first category the feed lists is the show's main one; a top-level one is
     # preferred so pages can say "Technology" rather than a narrow subcategory.
     primary = next((c for c in categories if c.parent_id is None), None)
@@ -341,29 +344,6 @@ def set_categories(podcast: Podcast, names: list[str]) -> None:
     current = set(podcast.categories.values_list("pk", flat=True))
     if current != {c.pk for c in categories}:
         podcast.categories.set(categories)
-
-
-def category_for(name: str) -> Category | None:
-    """ "Technology > Tech News" -> the "Tech News" category under "Technology"."""
-    parent = None
-    for part in [p.strip()[:100] for p in name.split(">") if p.strip()][:2]:
-        parent = _category(part, parent)
-    return parent
-
-
-def _category(name: str, parent: Category | None) -> Category:
-    category = Category.objects.filter(name=name, parent=parent).first()
-    if category is None:
-        slug = unique_slug(
-            f"{parent.name} {name}" if parent else name,
-            lambda s: Category.objects.filter(slug=s).exists(),
-            fallback="category",
-            max_length=110,
-        )
-        category, _ = Category.objects.get_or_create(
-            name=name, parent=parent, defaults={"slug": slug}
-        )
-    return category
 
 
 # What matching needs of the stored episodes: a feed may hold thousands of episodes with
