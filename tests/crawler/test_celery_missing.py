@@ -15,7 +15,9 @@ WITHOUT_CELERY = (
 )
 
 
-@pytest.mark.parametrize("args", [["crawl", "--once"], ["crawl"], ["worker"], ["serve", "--port", "0"]])
+@pytest.mark.parametrize(
+    "args", [["crawl", "--once"], ["crawl"], ["worker"], ["serve", "--port", "0"]]
+)
 def test_a_broker_without_celery_says_what_to_install(tmp_path, args):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # a SQLite of its own
     env.update(AIRWAVES_DATA_DIR=str(tmp_path), AIRWAVES_BROKER_URL="redis://127.0.0.1:6379/15")
