@@ -179,6 +179,13 @@ def test_streaming_binary_and_encoded_responses_are_left_alone():
     assert "Content-Encoding" not in respond(partial).headers
 
 
+def test_bodies_under_the_minimum_are_sent_as_they_are():
+    small = respond(HttpResponse(b"x" * (MIN_BYTES - 1), content_type="text/plain"))
+    assert "Content-Encoding" not in small.headers and "Vary" not in small.headers
+    enough = respond(HttpResponse(b"x" * MIN_BYTES, content_type="text/plain"))
+    assert enough.headers["Content-Encoding"] == "br"
+
+
 def test_a_body_compression_would_not_shrink_is_sent_as_it_is():
     body = os.urandom(4000)  # labelled text, but nothing to gain
     response = respond(HttpResponse(body, content_type="text/plain"), accept="gzip")
