@@ -82,6 +82,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # brotli or gzip for pages (compression.py): first, so that it compresses the body
+    # every other middleware has finished with.
+    "airwaves.compression.compress_responses",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "airwaves.middleware.refuse_nul_characters",
@@ -222,11 +225,20 @@ try:
 except OSError:
     pass
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # The hashed names, for servers that look files up through finders only.
+    "airwaves.staticstorage.CollectedFinder",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Content-hashed names, served with a ten-year immutable Cache-Control; `airwaves
+    # serve` collects them into STATIC_ROOT when the sources change (staticstorage.py).
+    "staticfiles": {"BACKEND": "airwaves.staticstorage.StaticStorage"},
 }
-# Serve straight from the app directories: `airwaves serve` needs no collectstatic step.
+# Plain names are served from the app directories (a short max-age), so a file is
+# found even before a collection and, with AIRWAVES_DEBUG, as it is edited.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "media"

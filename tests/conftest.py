@@ -20,6 +20,15 @@ from tests.feedserver import FeedServer
 CHROMIUM = os.environ.get("AIRWAVES_CHROMIUM", "/usr/bin/chromium")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def collected_static() -> None:
+    """Pages name static files by the hashed names of the manifest that `airwaves serve`
+    collects at start-up: collect them once per run (a digest check when unchanged)."""
+    from airwaves.clibase import ensure_static
+
+    ensure_static()
+
+
 @pytest.fixture
 def feed_server(monkeypatch: pytest.MonkeyPatch, settings) -> Iterator[FeedServer]:
     """A started FeedServer on 127.0.0.1, with private addresses allowed for fetches
