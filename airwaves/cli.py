@@ -1,6 +1,6 @@
 """The `airwaves` command.
 
-    airwaves serve [--host H] [--port P] [--demo]
+    airwaves serve [--host H] [--port P] [--workers N] [--demo] [--no-crawl]
     airwaves add URL [URL ...] [--from FILE]
     airwaves crawl [--once] [--all] [--processes N]
     airwaves feeds [--errors] [--dead] [--revive FEED ...]
@@ -24,14 +24,30 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
-from airwaves.clibase import CommandError, ensure_database, setup_django
+from airwaves.clibase import CommandError, ensure_database, ensure_static, setup_django
 from airwaves.listeners import cli as listeners_cli
 from airwaves.radio import cli as radio_cli
 
 
+def default_workers() -> int:
+    """One server process per core this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    workers = args.workers
+    if workers is None:
+        # The demo is a look around on one's own machine: one process starts sooner
+        # and takes a fraction of the memory.
+        workers = 1 if args.demo else default_workers()
+    if workers < 1:
+        raise CommandError("--workers must be 1 or more")
     setup_django()
     ensure_database()
+    ensure_static()
     if args.demo:
         from airwaves.demo.load import load_demo
 
@@ -43,8 +59,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from airwaves import serving
 
     # Each listener holds a descriptor: the default soft limit (often 1,024) is too low.
+    # Worker processes inherit the raised limit.
     serving.raise_open_file_limit()
     stop = threading.Event()
+    # With several workers this process only supervises them (uvicorn restarts one that
+    # dies): the crawler runs here, once, and not in each of them.
     if not args.no_crawl:
         from airwaves.crawler.jobs import check_setup
 
@@ -54,14 +73,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from airwaves.lib.hosts import describe_hosts, with_served_host
 
     settings.ALLOWED_HOSTS = with_served_host(settings.ALLOWED_HOSTS, args.host)
+    # Workers read their settings afresh: hand them the same hosts.
+    os.environ["AIRWAVES_ALLOWED_HOSTS"] = ",".join(settings.ALLOWED_HOSTS)
     print(f"Airwaves is running at http://{args.host}:{args.port}/", file=sys.stderr)
     print(describe_hosts(settings.ALLOWED_HOSTS), file=sys.stderr)
+    if workers > 1:
+        print(f"Serving from {workers} processes", file=sys.stderr)
     try:
         uvicorn.run(
             "airwaves.asgi:application",
             host=args.host,
             port=args.port,
-            **serving.uvicorn_options(settings.REQUEST_HEAD_TIMEOUT),
+            **serving.uvicorn_options(settings.REQUEST_HEAD_TIMEOUT, workers=workers),
         )
     finally:
         stop.set()
@@ -265,6 +288,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true", help="load the bundled demo shows first")
     serve.add_argument(
         "--no-crawl", action="store_true", help="do not refresh feeds from this process"
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="server processes (default: one per core; 1 with --demo)",
     )
     serve.set_defaults(handler=cmd_serve)
 

@@ -205,8 +205,28 @@ def http_protocol(head_timeout: float, *, kind: str = "auto") -> type:
     return type(base.__name__, (base,), {"head_timeout": float(head_timeout)})
 
 
-def uvicorn_options(head_timeout: float) -> dict:
-    """The uvicorn settings `airwaves serve` runs with (tests start uvicorn with them too)."""
+def __getattr__(name: str) -> type:
+    # `airwaves serve --workers N` (N > 1): uvicorn starts each worker as a fresh
+    # interpreter (multiprocessing's spawn) and loads the protocol from an import string,
+    # since a class made at run time cannot be sent to it; each worker makes its own,
+    # with the deadline from its settings (the same environment as the parent's).
+    if name == "settings_http_protocol":
+        from django.conf import settings
+
+        return http_protocol(settings.REQUEST_HEAD_TIMEOUT)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def uvicorn_options(head_timeout: float, *, workers: int = 1) -> dict:
+    """The uvicorn settings `airwaves serve` runs with (tests start uvicorn with them too).
+    With workers > 1 uvicorn supervises that many server processes on one socket; the
+    caps of radio/gate.py and the head deadline hold in each of them."""
+    if workers > 1:
+        return {
+            **uvicorn_options(head_timeout),
+            "workers": workers,
+            "http": "airwaves.serving:settings_http_protocol",
+        }
     return {
         "lifespan": "off",
         "log_config": None,  # keep Django's logging configuration
