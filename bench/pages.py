@@ -177,6 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=200, help="per page and visitor")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=1, help="airwaves serve --workers N")
+    parser.add_argument(
+        "--throughput-only", action="store_true", help="skip the latencies (step 1)"
+    )
     args = parser.parse_args(argv)
     if args.postgres:
         os.environ["DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{args.postgres}"
@@ -192,7 +196,10 @@ def main(argv: list[str] | None = None) -> int:
 
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "airwaves.cli", "serve", "--no-crawl", "--port", str(port)],
+        [
+            *(sys.executable, "-m", "airwaves.cli", "serve", "--no-crawl"),
+            *("--port", str(port), "--workers", str(args.workers)),
+        ],
         cwd=ROOT,
         env=os.environ.copy(),
     )
@@ -203,9 +210,10 @@ def main(argv: list[str] | None = None) -> int:
             f"\n{connection.vendor}, {args.requests} requests a page (search: fewer),"
             f" load average before: {load}\n"
         )
+        print(f"{args.workers} server process(es)\n")
         print("| page | anonymous p50 | p99 | logged in p50 | p99 |")
         print("| --- | ---: | ---: | ---: | ---: |")
-        for name, path in pages.items():
+        for name, path in ({} if args.throughput_only else pages).items():
             row = [name]
             # Search is slow today and not what this benchmark is about: fewer runs.
             requests = min(args.requests, 40) if path.startswith("/search") else args.requests
