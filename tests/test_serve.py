@@ -167,7 +167,8 @@ def test_serve_caps_bodies_and_closes_slow_heads(site_env):
     from tests.test_limits import send_chunked_until_answered, wait_closed
 
     site_env["AIRWAVES_REQUEST_HEAD_TIMEOUT"] = "1"
-    proc, base = start(site_env)
+    # In worker processes, which read the deadline from their own settings.
+    proc, base = start(site_env, "--workers", "2")
     try:
         address = ("127.0.0.1", int(base.rsplit(":", 1)[1]))
         answer = send_chunked_until_answered(address, "/healthz", 64 * 1024 * 1024)
