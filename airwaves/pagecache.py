@@ -1,0 +1,208 @@
+"""Whole pages for anonymous visitors, kept in Django's cache and shared by all of them.
+
+A page is the same bytes for every visitor without an account: the views render it for
+an anonymous user with an empty session (`public_request`), so it carries no CSRF token,
+no guest's hearts or positions, sets no cookie and does not vary on cookies. What is
+personal is filled in afterwards by one small request the page's script makes
+(`/me/state`, listeners/views.py). Logged-in visitors get their own page, marked private.
+
+Invalidation: a key holds a generation number. Show and episode pages use their show's,
+which a refresh that stored a change bumps at once (`show_changed`, called by
+crawler/refresh.py); listing pages (home, indexes, categories, search, radio) use the
+site's, which refreshes bump at most once every PAGE_CACHE_LISTING_SECONDS, so a busy
+crawler does not empty the cache. Every entry also expires after PAGE_CACHE_SECONDS, which
+bounds what no refresh reports (hearts, votes, admin edits). A lookup costs one or two
+cache reads and no query; nothing in it grows with the catalogue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseNotModified
+from django.urls import Resolver404, resolve
+
+# Pages kept, by URL name; the value is the URL argument naming the show, if any.
+PAGES: dict[str, str | None] = {
+    "home": None,
+    "podcast-index": None,
+    "podcasts-new": None,
+    "podcasts-updated": None,
+    "podcasts-trending": None,
+    "podcast": "slug",
+    "episode": "podcast_slug",
+    "category": None,
+    "search": None,
+    "radio:index": None,
+    "radio:top-voted": None,
+    "radio:most-listened": None,
+    "radio:recently-changed": None,
+    "radio:country": None,
+    "radio:language": None,
+    "radio:tag": None,
+    "radio:codec": None,
+    "radio:station": None,
+}
+SITE_KEY = "pagecache:site"
+SITE_BUMPED_KEY = "pagecache:site-bumped"
+# Headers a cached page keeps; the middleware outside this one (security headers, CSP)
+# adds its own to every answer, cached or not.
+KEPT_HEADERS = ("Content-Type", "Content-Language", "X-Frame-Options", "Link")
+
+
+@dataclass(slots=True)
+class CachedPage:
+    content: bytes
+    headers: dict[str, str]
+    etag: str
+
+
+def show_key(slug: str) -> str:
+    return f"pagecache:show:{slug}"
+
+
+def show_changed(slug: str) -> None:
+    """A refresh stored a change to this show: its pages are built again on their next
+    request, and listing pages soon after (at most once per PAGE_CACHE_LISTING_SECONDS)."""
+    # A new value rather than an increment: two processes bumping at once may both
+    # write, and either value differs from the one in the keys already stored.
+    cache.set(show_key(slug), time.time_ns(), timeout=None)
+    if cache.add(SITE_BUMPED_KEY, 1, timeout=settings.PAGE_CACHE_LISTING_SECONDS):
+        cache.set(SITE_KEY, time.time_ns(), timeout=None)
+
+
+def page_key(request, url_name: str, show: str | None) -> str:
+    generation = cache.get(show_key(show) if show else SITE_KEY, 0)
+    boosted = "b" if request.headers.get("HX-Boosted") else ""
+    address = f"{request.get_host()}\n{request.get_full_path()}\n{boosted}"
+    digest = hashlib.sha256(address.encode("utf-8", "surrogateescape")).hexdigest()
+    return f"pagecache:page:{url_name}:{generation}:{digest}"
+
+
+def cacheable_page(request) -> tuple[str, str | None] | None:
+    """(URL name, show slug or None) when this request asks for a page kept here."""
+    if request.method not in ("GET", "HEAD") or not settings.PAGE_CACHE_SECONDS:
+        return None
+    # htmx asking for a piece of a page gets that piece, not the page.
+    if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+        return None
+    # A flash message is for one visitor; it is shown on a page of their own.
+    if "messages" in request.COOKIES:
+        return None
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    if match.view_name not in PAGES:
+        return None
+    argument = PAGES[match.view_name]
+    return match.view_name, (match.kwargs.get(argument) if argument else None)
+
+
+def is_anonymous(request) -> bool:
+    """Whether the visitor has no account session; without a session cookie this is
+    known without loading a session (and so without a query)."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return True
+    return not request.user.is_authenticated
+
+
+def etag_for(content: bytes) -> str:
+    return '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+
+
+def public_headers(response) -> None:
+    seconds = settings.PAGE_CACHE_SECONDS
+    response["Cache-Control"] = (
+        f"public, max-age={min(seconds, 60)}, stale-while-revalidate={seconds}"
+    )
+
+
+def answer(request, page: CachedPage):
+    if request.headers.get("If-None-Match") == page.etag:
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(page.content)
+        for name, value in page.headers.items():
+            response[name] = value
+    response["ETag"] = page.etag
+    public_headers(response)
+    return response
+
+
+class PageCacheMiddleware:
+    """Serves and stores anonymous visitors' pages. It runs after the session, CSRF and
+    authentication middleware (so it can tell who is asking) and before the view.
+
+    1. A request for a kept page from a visitor without an account session looks the
+       page up; a hit is answered at once (304 when the visitor's ETag matches).
+    2. On a miss the view runs with `public_request` in effect: an anonymous user and an
+       empty session, so what it renders is what any anonymous visitor would get. The
+       visitor's own session is put back before the session middleware sees the answer,
+       marked unread: the only read was the check for an account, whose answer is the
+       same for every anonymous visitor.
+    3. A 200 that set no cookie and asked for no CSRF token is stored; anything else
+       (an error, a template that asked for a token) is passed on unstored.
+    4. Logged-in visitors' pages are rendered for them and marked private.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        kept = cacheable_page(request)
+        if kept is None:
+            return self.get_response(request)
+        if not is_anonymous(request):
+            response = self.get_response(request)
+            response["Cache-Control"] = "private, max-age=0"
+            return response
+        url_name, show = kept
+        key = page_key(request, url_name, show)
+        page = cache.get(key)
+        if isinstance(page, CachedPage):
+            self.forget_session_read(request)
+            return answer(request, page)
+        response = self.render_public(request)
+        if not self.storable(request, response):
+            return response
+        page = CachedPage(
+            content=response.content,
+            headers={h: response[h] for h in KEPT_HEADERS if h in response},
+            etag=etag_for(response.content),
+        )
+        if request.method == "GET":
+            cache.set(key, page, timeout=settings.PAGE_CACHE_SECONDS)
+        return answer(request, page)
+
+    def render_public(self, request):
+        session = getattr(request, "session", None)
+        request.public_page = True
+        if session is not None:
+            request.session = session.__class__()
+        try:
+            return self.get_response(request)
+        finally:
+            if session is not None:
+                request.session = session
+                self.forget_session_read(request)
+
+    @staticmethod
+    def forget_session_read(request) -> None:
+        session = getattr(request, "session", None)
+        if session is not None and not session.modified:
+            session.accessed = False
+
+    @staticmethod
+    def storable(request, response) -> bool:
+        return (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            and "private" not in response.get("Cache-Control", "")
+        )
