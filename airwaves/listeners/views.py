@@ -316,7 +316,9 @@ def me_state(request):
     try:
         wanted = state_parts(request.GET.get("parts", ""))
     except ValueError as error:
-        return JsonResponse({"error": f"Bad parts: {error}"}, status=400)
+        response = JsonResponse({"error": f"Bad parts: {error}"}, status=400)
+        response["Cache-Control"] = "private, no-store"
+        return response
     back = safe_next(request, "/")
     parts: dict[str, str] = {}
     episode_ids = {pk for kind, pk in wanted if kind in ("heart", "resume")}
