@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified
@@ -75,12 +77,15 @@ def show_changed(slug: str) -> None:
         cache.set(SITE_KEY, time.time_ns(), timeout=None)
 
 
-def page_key(request, url_name: str, show: str | None) -> str:
-    generation = cache.get(show_key(show) if show else SITE_KEY, 0)
+def generation_key(show: str | None) -> str:
+    return show_key(show) if show else SITE_KEY
+
+
+def page_key(request, url_name: str, generation) -> str:
     boosted = "b" if request.headers.get("HX-Boosted") else ""
     address = f"{request.get_host()}\n{request.get_full_path()}\n{boosted}"
     digest = hashlib.sha256(address.encode("utf-8", "surrogateescape")).hexdigest()
-    return f"pagecache:page:{url_name}:{generation}:{digest}"
+    return f"pagecache:page:{url_name}:{generation or 0}:{digest}"
 
 
 def cacheable_page(request) -> tuple[str, str | None] | None:
@@ -103,12 +108,9 @@ def cacheable_page(request) -> tuple[str, str | None] | None:
     return match.view_name, (match.kwargs.get(argument) if argument else None)
 
 
-def is_anonymous(request) -> bool:
-    """Whether the visitor has no account session; without a session cookie this is
-    known without loading a session (and so without a query)."""
-    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
-        return True
-    return not request.user.is_authenticated
+def has_session(request) -> bool:
+    """Without a session cookie the visitor is anonymous, known without a query."""
+    return settings.SESSION_COOKIE_NAME in request.COOKIES
 
 
 def etag_for(content: bytes) -> str:
@@ -134,75 +136,119 @@ def answer(request, page: CachedPage):
     return response
 
 
+def private(response):
+    response["Cache-Control"] = "private, max-age=0"
+    return response
+
+
+@contextmanager
+def public_request(request):
+    """The view sees an anonymous visitor with an empty session: what it renders is
+    what any anonymous visitor would get, so it can be kept for all of them."""
+    session = getattr(request, "session", None)
+    request.public_page = True
+    if session is not None:
+        request.session = session.__class__()
+    try:
+        yield
+    finally:
+        del request.public_page
+        if session is not None:
+            request.session = session
+            forget_session_read(request)
+
+
+def forget_session_read(request) -> None:
+    """The session was read only to ask whether it holds an account, which it does
+    not: the answer is the same for every anonymous visitor, so the session middleware
+    need not add Vary: Cookie."""
+    session = getattr(request, "session", None)
+    if session is not None and not session.modified:
+        session.accessed = False
+
+
+def storable_page(request, response) -> CachedPage | None:
+    """What of the view's answer is kept: a 200 that set no cookie and asked for no
+    CSRF token (a template that did is not everyone's page)."""
+    if (
+        response.status_code != 200
+        or response.streaming
+        or response.cookies
+        or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        or "private" in response.get("Cache-Control", "")
+    ):
+        return None
+    return CachedPage(
+        content=response.content,
+        headers={h: response[h] for h in KEPT_HEADERS if h in response},
+        etag=etag_for(response.content),
+    )
+
+
 class PageCacheMiddleware:
     """Serves and stores anonymous visitors' pages. It runs after the session, CSRF and
-    authentication middleware (so it can tell who is asking) and before the view.
+    authentication middleware (so it can tell who is asking) and before the view; in
+    an async chain its cache reads and writes run in a thread, the rest on the loop.
 
     1. A request for a kept page from a visitor without an account session looks the
-       page up; a hit is answered at once (304 when the visitor's ETag matches).
-    2. On a miss the view runs with `public_request` in effect: an anonymous user and an
-       empty session, so what it renders is what any anonymous visitor would get. The
-       visitor's own session is put back before the session middleware sees the answer,
-       marked unread: the only read was the check for an account, whose answer is the
-       same for every anonymous visitor.
-    3. A 200 that set no cookie and asked for no CSRF token is stored; anything else
-       (an error, a template that asked for a token) is passed on unstored.
+       page up under its show's (or the site's) generation; a hit is answered at once,
+       a 304 when the visitor's ETag matches.
+    2. On a miss the view runs under `public_request`. The visitor's own session is
+       put back before the session middleware sees the answer, marked unread.
+    3. `storable_page` decides what is kept; anything else (an error, a template that
+       asked for a token) is passed on as it is.
     4. Logged-in visitors' pages are rendered for them and marked private.
     """
 
+    sync_capable = True
+    async_capable = True
+
     def __init__(self, get_response):
         self.get_response = get_response
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
 
     def __call__(self, request):
+        if self.async_mode:
+            return self.__acall__(request)
         kept = cacheable_page(request)
         if kept is None:
             return self.get_response(request)
-        if not is_anonymous(request):
-            response = self.get_response(request)
-            response["Cache-Control"] = "private, max-age=0"
-            return response
+        if has_session(request) and request.user.is_authenticated:
+            return private(self.get_response(request))
         url_name, show = kept
-        key = page_key(request, url_name, show)
+        key = page_key(request, url_name, cache.get(generation_key(show)))
         page = cache.get(key)
         if isinstance(page, CachedPage):
-            self.forget_session_read(request)
+            forget_session_read(request)
             return answer(request, page)
-        response = self.render_public(request)
-        if not self.storable(request, response):
+        with public_request(request):
+            response = self.get_response(request)
+        page = storable_page(request, response)
+        if page is None:
             return response
-        page = CachedPage(
-            content=response.content,
-            headers={h: response[h] for h in KEPT_HEADERS if h in response},
-            etag=etag_for(response.content),
-        )
         if request.method == "GET":
             cache.set(key, page, timeout=settings.PAGE_CACHE_SECONDS)
         return answer(request, page)
 
-    def render_public(self, request):
-        session = getattr(request, "session", None)
-        request.public_page = True
-        if session is not None:
-            request.session = session.__class__()
-        try:
-            return self.get_response(request)
-        finally:
-            if session is not None:
-                request.session = session
-                self.forget_session_read(request)
-
-    @staticmethod
-    def forget_session_read(request) -> None:
-        session = getattr(request, "session", None)
-        if session is not None and not session.modified:
-            session.accessed = False
-
-    @staticmethod
-    def storable(request, response) -> bool:
-        return (
-            response.status_code == 200
-            and not response.streaming
-            and not response.cookies
-            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-            and "private" not in response.get("Cache-Control", "")
-        )
+    async def __acall__(self, request):
+        kept = cacheable_page(request)
+        if kept is None:
+            return await self.get_response(request)
+        if has_session(request) and (await request.auser()).is_authenticated:
+            return private(await self.get_response(request))
+        url_name, show = kept
+        key = page_key(request, url_name, await cache.aget(generation_key(show)))
+        page = await cache.aget(key)
+        if isinstance(page, CachedPage):
+            forget_session_read(request)
+            return answer(request, page)
+        with public_request(request):
+            response = await self.get_response(request)
+        page = storable_page(request, response)
+        if page is None:
+            return response
+        if request.method == "GET":
+            await cache.aset(key, page, timeout=settings.PAGE_CACHE_SECONDS)
+        return answer(request, page)

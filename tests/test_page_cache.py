@@ -16,6 +16,7 @@ from airwaves.podcasts.models import Episode, Podcast
 from tests.feeds import three_episode_feed
 from tests.listeners.conftest import ICE
 from tests.radio.fixtures import make_station
+from tests.test_limits import call
 
 pytestmark = pytest.mark.django_db
 
@@ -225,3 +226,20 @@ def test_state_refuses_too_many_parts(client, site):
 def test_state_refuses_garbage(client, site, parts):
     answer = state(client, parts, status=400)
     assert answer["error"].startswith("Bad parts:")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_async_chain_keeps_and_serves_pages(demo):
+    from airwaves.asgi import application
+
+    first = call(application, ICE, [b""], method="GET")
+    assert first.status == 200
+    assert b"set-cookie" not in first.headers
+    assert b"cookie" not in first.headers.get(b"vary", b"").lower()
+    assert first.headers[b"cache-control"].startswith(b"public")
+
+    Episode.objects.filter(slug="why-ice-floats").update(title="Changed behind the page")
+    again = call(application, ICE, [b""], method="GET")
+    assert again.body == first.body  # from the cache
+    etag = first.headers[b"etag"]
+    assert call(application, ICE, [b""], [(b"if-none-match", etag)], method="GET").status == 304

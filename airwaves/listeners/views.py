@@ -32,6 +32,8 @@ from airwaves.listeners.forms import (
 from airwaves.listeners.models import Follow
 from airwaves.listeners.opml import NotOpml, parse_opml
 from airwaves.podcasts.models import Episode, Podcast
+from airwaves.radio.models import Station
+from airwaves.radio.views import is_favourite as is_station_favourite
 
 PER_PAGE = 30
 # Parts of a page one /me/state request may ask for: a page shows a few dozen at most.
@@ -307,7 +309,7 @@ def email_site_url(request) -> str | None:
 @require_GET
 def me_state(request):
     """The personal parts of a cached page, for whoever asks: `?parts=heart:12,follow:3,
-    resume:12,menu,continue&next=/page/`. Pages are the same bytes for every anonymous
+    resume:12,station:4,menu,continue&next=/page/`. Pages are the same bytes for every anonymous
     visitor (airwaves/pagecache.py); their script fills in what is this visitor's own
     with the fragments answered here (the templates the page itself uses), and takes the
     CSRF token for its forms and the player from the answer. Only the caller's own
@@ -326,6 +328,7 @@ def me_state(request):
     podcast_ids = {pk for kind, pk in wanted if kind == "follow"}
     podcasts = Podcast.objects.in_bulk(podcast_ids)
     states = playback.play_states(request, [pk for kind, pk in wanted if kind == "resume"])
+    stations = Station.objects.in_bulk({pk for kind, pk in wanted if kind == "station"})
     for kind, pk in wanted:
         name = f"{kind}:{pk}" if pk is not None else kind
         if kind == "heart" and pk in episodes:
@@ -337,6 +340,12 @@ def me_state(request):
         elif kind == "resume" and pk in episodes and episodes[pk].has_audio:
             context = {"episode": episodes[pk], "play": states.get(pk)}
             parts[name] = render_to_string("listeners/resume.html", context, request)
+        elif kind == "station" and pk in stations:
+            context = {
+                "station": stations[pk],
+                "is_favourite": is_station_favourite(request, stations[pk]),
+            }
+            parts[name] = render_to_string("radio/partials/heart.html", context, request)
         elif kind == "menu" and request.user.is_authenticated:
             # A guest's menu is the page's own; its links lead back to the page.
             parts[name] = render_to_string("accounts/menu.html", {}, request)
@@ -358,13 +367,14 @@ def state_parts(text: str) -> list[tuple[str, int | None]]:
         kind, _, pk = name.partition(":")
         if kind in ("menu", "continue") and not pk:
             wanted.append((kind, None))
-        elif kind in ("heart", "follow", "resume") and pk.isascii() and pk.isdigit():
+        elif kind in ("heart", "follow", "resume", "station") and pk.isascii() and pk.isdigit():
             if len(pk) > 18:  # past any id a database holds
                 raise ValueError(f"{name[:40]!r} names no episode or show")
             wanted.append((kind, int(pk)))
         else:
             raise ValueError(
-                f"{name[:40]!r} is not one of menu, continue, heart:<id>, follow:<id>, resume:<id>"
+                f"{name[:40]!r} is not one of menu, continue, heart:<id>, follow:<id>, "
+                "resume:<id>, station:<id>"
             )
     return wanted
 
