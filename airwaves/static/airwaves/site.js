@@ -57,7 +57,7 @@ function fillPersonalParts() {
           if (window.htmx) window.htmx.process(fresh);
         });
       }
-      document.documentElement.dataset.personal = "filled";
+      document.documentElement.dataset.personalFilled = "";
       document.dispatchEvent(new CustomEvent("airwaves:personal"));
     })
     .catch(() => {});
