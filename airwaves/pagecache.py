@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import Resolver404, resolve
+from django.utils.http import parse_etags
 
 # Pages kept, by URL name; the value is the URL argument naming the show, if any.
 PAGES: dict[str, str | None] = {
@@ -71,10 +72,13 @@ def show_changed(slug: str) -> None:
     """A refresh stored a change to this show: its pages are built again on their next
     request, and listing pages soon after (at most once per PAGE_CACHE_LISTING_SECONDS)."""
     # A new value rather than an increment: two processes bumping at once may both
-    # write, and either value differs from the one in the keys already stored.
-    cache.set(show_key(slug), time.time_ns(), timeout=None)
+    # write, and either value differs from the one in the keys already stored. A
+    # generation outlives every page stored under it (pages expire after
+    # PAGE_CACHE_SECONDS), so it can expire too: a million shows leave no million keys.
+    lifetime = 2 * settings.PAGE_CACHE_SECONDS
+    cache.set(show_key(slug), time.time_ns(), timeout=lifetime)
     if cache.add(SITE_BUMPED_KEY, 1, timeout=settings.PAGE_CACHE_LISTING_SECONDS):
-        cache.set(SITE_KEY, time.time_ns(), timeout=None)
+        cache.set(SITE_KEY, time.time_ns(), timeout=lifetime)
 
 
 def generation_key(show: str | None) -> str:
@@ -124,8 +128,15 @@ def public_headers(response) -> None:
     )
 
 
+def etag_matches(header: str, etag: str) -> bool:
+    """If-None-Match against our ETag, compared weakly (RFC 9110 13.1.2): a compressing
+    middleware or proxy may have sent it on as W/"…"."""
+    tags = parse_etags(header)
+    return "*" in tags or any(tag.removeprefix("W/") == etag for tag in tags)
+
+
 def answer(request, page: CachedPage):
-    if request.headers.get("If-None-Match") == page.etag:
+    if etag_matches(request.headers.get("If-None-Match", ""), page.etag):
         response = HttpResponseNotModified()
     else:
         response = HttpResponse(page.content)

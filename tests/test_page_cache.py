@@ -102,7 +102,9 @@ def test_an_etag_gets_a_304(client, site):
     assert response.status_code == 304
     assert response.content == b""
     assert response["ETag"] == etag
+    assert client.get(ICE, HTTP_IF_NONE_MATCH=f'"other", W/{etag}').status_code == 304
     assert client.get(ICE, HTTP_IF_NONE_MATCH='"other"').status_code == 200
+    assert client.get(ICE, HTTP_IF_NONE_MATCH="garbage").status_code == 200
 
 
 def test_a_listener_gets_their_own_private_page(client, site, alice):
