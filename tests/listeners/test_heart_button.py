@@ -176,3 +176,15 @@ def test_favourites_are_private_to_each_listener(client, ice, alice, bob):
     doc = page(client, "/favourites/")
     assert doc.xpath('//span[@class="row-title"]') == []
     assert "No favourites yet" in doc.text_content()
+
+
+def test_only_the_page_forms_are_offered_a_confirmation(alice):
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(alice)
+    for url in ("/accounts/settings/", "/following/import"):
+        response = strict.post(url, {"email": "mallory@example.org"})
+        assert response.status_code == 403, url
+        assert b"Confirm" not in response.content, url
+    assert strict.post("/no/such/address").status_code == 404
+    alice.refresh_from_db()
+    assert alice.email != "mallory@example.org"
