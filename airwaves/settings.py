@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Anonymous visitors' pages from the cache (airwaves/pagecache.py).
+    "airwaves.pagecache.PageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -253,6 +255,30 @@ SESSION_COOKIE_SECURE = envbool("AIRWAVES_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Not HttpOnly: the player reads the token from this cookie to save play positions.
 CSRF_COOKIE_SAMESITE = "Lax"
+# Pages carry no token (pagecache.py); a form posted without one gets a page to confirm it.
+CSRF_FAILURE_VIEW = "airwaves.listeners.views.csrf_failure"
+
+# Django's cache: Redis when AIRWAVES_CACHE_URL is set (redis://…, needs the `redis`
+# package), else files under the data directory, which every server process shares.
+if os.environ.get("AIRWAVES_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["AIRWAVES_CACHE_URL"],
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": DATA_DIR / "cache",
+            "OPTIONS": {"MAX_ENTRIES": envint("AIRWAVES_CACHE_MAX_ENTRIES", 5000)},
+        }
+    }
+# Seconds an anonymous visitor's page is kept (0: pages are not cached), and the least
+# time between two refreshes emptying the listing pages (pagecache.py says why).
+PAGE_CACHE_SECONDS = envint("AIRWAVES_PAGE_CACHE_SECONDS", 600)
+PAGE_CACHE_LISTING_SECONDS = envint("AIRWAVES_PAGE_CACHE_LISTING_SECONDS", 60)
 
 # E-mail (password resets): printed to the console unless an SMTP host is configured.
 if os.environ.get("AIRWAVES_EMAIL_HOST"):

@@ -29,6 +29,16 @@ def collected_static() -> None:
     ensure_static()
 
 
+@pytest.fixture(autouse=True)
+def empty_cache() -> Iterator[None]:
+    """Every test starts with an empty cache (kept pages, generations): the file cache
+    lives in the data directory and would outlast the test, and the database with it."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def feed_server(monkeypatch: pytest.MonkeyPatch, settings) -> Iterator[FeedServer]:
     """A started FeedServer on 127.0.0.1, with private addresses allowed for fetches

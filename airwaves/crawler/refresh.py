@@ -15,6 +15,7 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
+from airwaves import pagecache
 from airwaves.crawler.budget import Budget
 from airwaves.crawler.claims import FeedState, claim_feed
 from airwaves.crawler.errors import CrawlError, HTTPStatusError
@@ -103,6 +104,13 @@ def finish_refresh(
     meta.channel_hash = channel_fingerprint(parsed)
     feed = process_feed(parsed, base_url=fetched.url, budget=budget)
     stored = store_feed(state.podcast_id, feed, meta, episodes, budget=budget)
+    # New bytes were stored: the show's cached pages are built again on their next
+    # request. The change is kept whether or not the cache answers.
+    try:
+        slug = Podcast.objects.values_list("slug", flat=True).get(pk=state.podcast_id)
+        pagecache.show_changed(slug)
+    except Exception:
+        log.exception("could not expire the cached pages of feed %s", state.podcast_id)
     return RefreshResult(state.podcast_id, "ok", stored.new_episodes, stored.updated_episodes)
 
 

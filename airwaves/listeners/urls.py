@@ -7,6 +7,7 @@ urlpatterns = [
     path("episodes/<int:episode_id>/favourite", views.toggle_favourite, name="favourite"),
     path("episodes/<int:episode_id>/position", views.position, name="position"),
     path("podcasts/<int:podcast_id>/follow", views.toggle_follow_view, name="follow"),
+    path("me/state", views.me_state, name="me-state"),
     path("favourites/", views.favourites, name="favourites"),
     path("new/", views.new_episodes, name="new-episodes"),
     path("history/", views.history, name="history"),

@@ -12,8 +12,12 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpResponse, JsonResponse
 from django.http.request import split_domain_port, validate_host
+from django.middleware import csrf
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from airwaves.listeners import favourites as hearts
@@ -28,8 +32,12 @@ from airwaves.listeners.forms import (
 from airwaves.listeners.models import Follow
 from airwaves.listeners.opml import NotOpml, parse_opml
 from airwaves.podcasts.models import Episode, Podcast
+from airwaves.radio.models import Station
+from airwaves.radio.views import is_favourite as is_station_favourite
 
 PER_PAGE = 30
+# Parts of a page one /me/state request may ask for: a page shows a few dozen at most.
+MAX_STATE_PARTS = 100
 # Feeds one upload may add: each is a few queries inside the request.
 MAX_WEB_IMPORT = 2000
 
@@ -296,3 +304,115 @@ def email_site_url(request) -> str | None:
     if not validate_host(split_domain_port(host)[0], named):
         return None
     return f"{request.scheme}://{host}"
+
+
+@require_GET
+def me_state(request):
+    """The personal parts of a cached page, for whoever asks: `?parts=heart:12,follow:3,
+    resume:12,station:4,menu,continue&next=/page/`. Pages are the same bytes for every anonymous
+    visitor (airwaves/pagecache.py); their script fills in what is this visitor's own
+    with the fragments answered here (the templates the page itself uses), and takes the
+    CSRF token for its forms and the player from the answer. Only the caller's own
+    hearts, subscriptions and positions are read, whatever ids are asked for.
+    """
+    try:
+        wanted = state_parts(request.GET.get("parts", ""))
+    except ValueError as error:
+        response = JsonResponse({"error": f"Bad parts: {error}"}, status=400)
+        response["Cache-Control"] = "private, no-store"
+        return response
+    back = safe_next(request, "/")
+    parts: dict[str, str] = {}
+    episode_ids = {pk for kind, pk in wanted if kind in ("heart", "resume")}
+    episodes = Episode.objects.select_related("podcast").in_bulk(episode_ids)
+    podcast_ids = {pk for kind, pk in wanted if kind == "follow"}
+    podcasts = Podcast.objects.in_bulk(podcast_ids)
+    states = playback.play_states(request, [pk for kind, pk in wanted if kind == "resume"])
+    stations = Station.objects.in_bulk({pk for kind, pk in wanted if kind == "station"})
+    for kind, pk in wanted:
+        name = f"{kind}:{pk}" if pk is not None else kind
+        if kind == "heart" and pk in episodes:
+            context = {**hearts.heart_context(request, episodes[pk]), "next": back}
+            parts[name] = render_to_string("listeners/heart.html", context, request)
+        elif kind == "follow" and pk in podcasts:
+            context = {**hearts.follow_context(request, podcasts[pk]), "next": back}
+            parts[name] = render_to_string("listeners/follow_button.html", context, request)
+        elif kind == "resume" and pk in episodes and episodes[pk].has_audio:
+            context = {"episode": episodes[pk], "play": states.get(pk)}
+            parts[name] = render_to_string("listeners/resume.html", context, request)
+        elif kind == "station" and pk in stations:
+            context = {
+                "station": stations[pk],
+                "is_favourite": is_station_favourite(request, stations[pk]),
+            }
+            parts[name] = render_to_string("radio/partials/heart.html", context, request)
+        elif kind == "menu" and request.user.is_authenticated:
+            # A guest's menu is the page's own; its links lead back to the page.
+            parts[name] = render_to_string("accounts/menu.html", {}, request)
+        elif kind == "continue":
+            context = {"items": playback.continue_listening(request)}
+            parts[name] = render_to_string("listeners/continue_listening.html", context, request)
+    response = JsonResponse({"csrf_token": csrf.get_token(request), "parts": parts})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def state_parts(text: str) -> list[tuple[str, int | None]]:
+    """Parses `heart:12,menu,…` into (kind, id or None), refusing what no page asks."""
+    names = [name for name in text.split(",") if name]
+    if len(names) > MAX_STATE_PARTS:
+        raise ValueError(f"at most {MAX_STATE_PARTS} parts at once, got {len(names)}")
+    wanted: list[tuple[str, int | None]] = []
+    for name in dict.fromkeys(names):
+        kind, _, pk = name.partition(":")
+        if kind in ("menu", "continue") and not pk:
+            wanted.append((kind, None))
+        elif kind in ("heart", "follow", "resume", "station") and pk.isascii() and pk.isdigit():
+            if len(pk) > 18:  # past any id a database holds
+                raise ValueError(f"{name[:40]!r} names no episode or show")
+            wanted.append((kind, int(pk)))
+        else:
+            raise ValueError(
+                f"{name[:40]!r} is not one of menu, continue, heart:<id>, follow:<id>, "
+                "resume:<id>, station:<id>"
+            )
+    return wanted
+
+
+# Forms a visitor may post from a cached page (which carries no CSRF token): without
+# JavaScript the post arrives without one and is confirmed on a page that has one.
+CONFIRMABLE = {
+    "favourite": "Add or remove this episode from your favourites?",
+    "follow": "Subscribe to or unsubscribe from this show?",
+    "radio:favourite": "Add or remove this station from your favourites?",
+    "radio:vote": "Vote for this station?",
+}
+# Failures the confirmation page must not paper over: the post came from another site
+# ("Origin checking failed - …", "Referer checking failed - …").
+CROSS_SITE_REASONS = (
+    csrf.REASON_BAD_ORIGIN.split(" - ")[0],
+    csrf.REASON_NO_REFERER.split(" - ")[0],
+)
+
+
+def csrf_failure(request, reason: str = ""):
+    """CSRF_FAILURE_VIEW: a same-site post of one of the CONFIRMABLE forms without a
+    valid token (a cached page's form, sent without JavaScript) gets a page asking to
+    confirm it, whose form has a token (and which sets the cookie); every other failure
+    gets Django's page."""
+    try:
+        view_name = resolve(request.path_info).view_name
+    except Resolver404:
+        view_name = ""
+    if (
+        request.method != "POST"
+        or view_name not in CONFIRMABLE
+        or reason.startswith(CROSS_SITE_REASONS)
+    ):
+        return django_csrf_failure(request, reason)
+    context = {
+        "question": CONFIRMABLE[view_name],
+        "action": request.path,
+        "next": safe_next(request, "/"),
+    }
+    return render(request, "listeners/confirm.html", context, status=403)

@@ -35,3 +35,12 @@ def page(client, url: str):
 
 def text(doc) -> str:
     return " ".join(doc.text_content().split())
+
+
+def personal(client, *parts: str, next: str = "/") -> dict:
+    """The page's personal parts as /me/state answers them (what site.js swaps in),
+    each parsed; missing parts are left out."""
+    response = client.get("/me/state", {"parts": ",".join(parts), "next": next})
+    assert response.status_code == 200, response.content
+    assert response["Cache-Control"] == "private, no-store"
+    return {name: html.fromstring(part) for name, part in response.json()["parts"].items()}

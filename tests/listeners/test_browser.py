@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from airwaves.listeners.models import EpisodeAction, Favourite
+from airwaves.listeners.models import EpisodeAction, Favourite, Follow
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -110,3 +110,37 @@ def test_the_player_bar_controls_and_saved_positions(page, alice):
 
 def _episode_id(page) -> int:
     return int(page.locator("article.episode").get_attribute("data-episode-id"))
+
+
+def test_a_guest_finds_their_heart_on_the_page_everyone_gets(page):
+    ice = "/podcasts/small-science/why-ice-floats/"
+    page.goto(ice)
+    page.get_by_role("button", name="Add to favourites").click()
+    page.get_by_role("button", name="In your favourites").wait_for()
+
+    # The page itself is everyone's (from the cache, with the neutral heart); the
+    # guest's own heart and count come from /me/state.
+    response = page.reload()
+    assert response.headers["cache-control"].startswith("public")
+    assert "set-cookie" not in response.headers
+    page.get_by_role("button", name="In your favourites").wait_for()
+    assert page.locator(".heart-count").inner_text() == "1 heart"
+
+    page.get_by_role("button", name="In your favourites").click()
+    page.get_by_role("button", name="Add to favourites").wait_for()
+    assert page.locator(".heart-count").inner_text() == "0 hearts"
+
+
+def test_a_listener_subscribes_from_a_page_cached_for_guests(page, alice):
+    show = "/podcasts/small-science/"
+    page.goto(show)  # kept in the cache, with the guest's "+ Subscribe" link
+    page.goto(f"/accounts/login/?next={show}")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("password")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"**{show}")
+
+    assert page.locator(".account-menu summary").inner_text() == "alice"
+    page.get_by_role("button", name="+ Subscribe").click()
+    page.get_by_role("button", name="✓ Subscribed").wait_for()
+    assert Follow.objects.filter(user=alice, podcast__slug="small-science").exists()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.test import Client
+from lxml import html
 
 from airwaves.listeners import guest
 from airwaves.listeners.models import Favourite
-from tests.listeners.conftest import ICE, page
+from tests.listeners.conftest import ICE, page, personal
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -35,8 +36,11 @@ def test_it_keeps_a_guests_favourite_in_the_session(client, ice):
     assert response["Location"] == ICE
     assert not Favourite.objects.exists()
     assert guest.is_favourite(client.session, ice.pk)
+    # The page is everyone's (it shows the neutral heart); the guest's own comes apart.
     doc = page(client, ICE)
-    assert doc.xpath('//button[contains(@class,"heart on")]/@aria-pressed') == ["true"]
+    assert doc.xpath('//button[contains(@class,"heart")]/@aria-pressed') == ["false"]
+    heart = personal(client, f"heart:{ice.pk}", next=ICE)[f"heart:{ice.pk}"]
+    assert heart.xpath('//button[contains(@class,"heart on")]/@aria-pressed') == ["true"]
 
     client.post(heart_url(ice))
     assert not guest.is_favourite(client.session, ice.pk)
@@ -69,15 +73,17 @@ def test_the_episode_page_counts_hearts(client, ice, alice, bob):
     doc = page(client, ICE)
     assert doc.xpath('//span[@class="heart-count"]/text()') == ["2 hearts"]
 
-    # A guest's own heart counts for them too.
+    # A guest's own heart counts for them too, in their own copy of the button.
     client.post(heart_url(ice))
-    doc = page(client, ICE)
-    assert doc.xpath('//span[@class="heart-count"]/text()') == ["3 hearts"]
+    heart = personal(client, f"heart:{ice.pk}")[f"heart:{ice.pk}"]
+    assert heart.xpath('//span[@class="heart-count"]/text()') == ["3 hearts"]
 
 
 def test_it_refuses_a_post_without_csrf_token(ice, alice):
     strict = Client(enforce_csrf_checks=True)
-    assert strict.post(heart_url(ice)).status_code == 403
+    response = strict.post(heart_url(ice))
+    assert response.status_code == 403
+    assert b"Confirm" in response.content
 
     strict.force_login(alice)
     assert strict.post(heart_url(ice), **HTMX).status_code == 403
@@ -85,15 +91,49 @@ def test_it_refuses_a_post_without_csrf_token(ice, alice):
     assert not guest.is_favourite(strict.session, ice.pk)
 
 
-def test_it_accepts_the_token_from_the_page(ice):
+def submit(client, form, url: str):
+    """Posts an HTML form as a browser without JavaScript would."""
+    fields = {i.get("name"): i.get("value") for i in form.xpath(".//input[@name]")}
+    return client.post(form.get("action") or url, fields)
+
+
+def test_a_guest_without_javascript_hearts_through_the_confirmation_page(ice):
     strict = Client(enforce_csrf_checks=True)
     doc = page(strict, ICE)
-    token = doc.xpath('//form[@class="heart-form"]/input[@name="csrfmiddlewaretoken"]/@value')[0]
+    form = doc.xpath('//form[@class="heart-form"]')[0]
+    assert not form.xpath('.//input[@name="csrfmiddlewaretoken"]')  # a page for everyone
 
-    response = strict.post(heart_url(ice), {"csrfmiddlewaretoken": token, "next": ICE})
+    confirm = submit(strict, form, ICE)
+
+    assert confirm.status_code == 403
+    assert "csrftoken" in confirm.cookies
+    assert not guest.is_favourite(strict.session, ice.pk)
+    confirmation = html.fromstring(confirm.content).xpath('//main//form[@method="post"]')[0]
+    assert confirmation.get("action") == heart_url(ice)
+
+    response = submit(strict, confirmation, ICE)
 
     assert response.status_code == 302
+    assert response["Location"] == ICE
     assert guest.is_favourite(strict.session, ice.pk)
+
+
+def test_a_listener_without_javascript_hearts_through_the_confirmation_page(ice, alice):
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(alice)
+    doc = page(strict, ICE)  # their own page, with a token
+    form = doc.xpath('//form[@class="heart-form"]')[0]
+    assert form.xpath('.//input[@name="csrfmiddlewaretoken"]')
+    assert submit(strict, form, ICE).status_code == 302
+    assert Favourite.objects.filter(user=alice, episode=ice).exists()
+
+
+def test_the_confirmation_page_is_not_offered_to_another_site(ice):
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(heart_url(ice), {"next": ICE}, HTTP_ORIGIN="https://evil.example")
+    assert response.status_code == 403
+    assert b"Confirm" not in response.content
+    assert "csrftoken" not in response.cookies
 
 
 def test_it_ignores_an_offsite_next(client, ice, alice):
@@ -136,3 +176,15 @@ def test_favourites_are_private_to_each_listener(client, ice, alice, bob):
     doc = page(client, "/favourites/")
     assert doc.xpath('//span[@class="row-title"]') == []
     assert "No favourites yet" in doc.text_content()
+
+
+def test_only_the_page_forms_are_offered_a_confirmation(alice):
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(alice)
+    for url in ("/accounts/settings/", "/following/import"):
+        response = strict.post(url, {"email": "mallory@example.org"})
+        assert response.status_code == 403, url
+        assert b"Confirm" not in response.content, url
+    assert strict.post("/no/such/address").status_code == 404
+    alice.refresh_from_db()
+    assert alice.email != "mallory@example.org"

@@ -263,7 +263,8 @@ def test_the_station_page_has_radio_station_json_ld_open_graph_and_canonical(cli
     ]
 
 
-def test_the_now_playing_title_shows_only_while_fresh(client, directory):
+def test_the_now_playing_title_shows_only_while_fresh(client, directory, settings):
+    settings.PAGE_CACHE_SECONDS = 0  # the page is built again after each change below
     jazz = directory["jazz"]
     Station.objects.filter(pk=jazz.pk).update(
         now_playing="Miles Davis - So What", now_playing_at=timezone.now()

@@ -567,6 +567,8 @@
 
   // New page content: mark its play buttons.
   document.addEventListener("htmx:afterSettle", syncButtons);
+  // site.js swapped in this visitor's own resume buttons.
+  document.addEventListener("airwaves:personal", syncButtons);
 
   function start() {
     if (!bar()) return;

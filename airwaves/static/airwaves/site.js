@@ -23,3 +23,52 @@ document.addEventListener("pause", (event) => {
     b.textContent = "▶ Listen";
   });
 }, true);
+
+// Pages are the same for every visitor so that caches can keep them
+// (airwaves/pagecache.py): the visitor's own hearts, subscriptions, positions and account
+// menu are asked for here, in one request, and swapped in; the answer also carries the
+// CSRF token the forms and the player send. Without this script the page shows the
+// neutral state and its forms still work (a post without a token is confirmed on a
+// page of its own).
+function fillPersonalParts() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  if (!meta || !meta.dataset.stateUrl) return;
+  const names = new Set();
+  document.querySelectorAll("[data-personal]").forEach((el) => names.add(el.dataset.personal));
+  const query = new URLSearchParams({
+    parts: [...names].join(","),
+    next: location.pathname + location.search,
+  });
+  fetch(`${meta.dataset.stateUrl}?${query}`, {
+    credentials: "same-origin",
+    headers: { Accept: "application/json" },
+  })
+    .then((response) => (response.ok ? response.json() : null))
+    .then((state) => {
+      if (!state) return;
+      meta.content = state.csrf_token;
+      for (const [name, html] of Object.entries(state.parts)) {
+        document.querySelectorAll(`[data-personal="${CSS.escape(name)}"]`).forEach((el) => {
+          const template = document.createElement("template");
+          template.innerHTML = html.trim();
+          const fresh = template.content.firstElementChild;
+          if (!fresh) return;
+          el.replaceWith(fresh);
+          if (window.htmx) window.htmx.process(fresh);
+        });
+      }
+      document.documentElement.dataset.personalFilled = "";
+      document.dispatchEvent(new CustomEvent("airwaves:personal"));
+    })
+    .catch(() => {});
+}
+
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", fillPersonalParts);
+} else {
+  fillPersonalParts();
+}
+// A boosted navigation swaps in a new (cached) page body.
+document.addEventListener("htmx:afterSettle", (event) => {
+  if (event.detail.boosted) fillPersonalParts();
+});
