@@ -20,10 +20,11 @@ from tests.feedserver import FeedServer
 CHROMIUM = os.environ.get("AIRWAVES_CHROMIUM", "/usr/bin/chromium")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def collected_static() -> None:
+def pytest_sessionstart(session) -> None:
     """Pages name static files by the hashed names of the manifest that `airwaves serve`
-    collects at start-up: collect them once per run (a digest check when unchanged)."""
+    collects at start-up: collect them once per run (a digest check when unchanged),
+    before any test module can build the ASGI application, whose whitenoise reads the
+    collected files once, when it is made (as under `serve`, which collects first)."""
     from airwaves.clibase import ensure_static
 
     ensure_static()
