@@ -101,8 +101,8 @@ def test_serve_refuses_a_worker_count_that_is_not_a_positive_number(site_env, wo
     assert "--workers" in done.stderr
 
 
-def test_serve_refreshes_due_feeds_in_the_background(site_env, feed_server):
-    feed_server.route("/feed.xml", three_episode_feed("Background Show").xml())
+def add_feed(site_env: dict, url: str) -> None:
+    """Puts a feed in the site's database, as `airwaves add` would without fetching it."""
     subprocess.run(
         [
             AIRWAVES,
@@ -111,12 +111,17 @@ def test_serve_refreshes_due_feeds_in_the_background(site_env, feed_server):
             "-c",
             "from airwaves.cli import ensure_database; ensure_database(); "
             "from airwaves.podcasts.feeds import find_or_create_feed; "
-            f"find_or_create_feed('{feed_server.url('/feed.xml')}')",
+            f"find_or_create_feed({url!r})",
         ],
         env=site_env,
         check=True,
         capture_output=True,
     )
+
+
+def test_serve_refreshes_due_feeds_in_the_background(site_env, feed_server):
+    feed_server.route("/feed.xml", three_episode_feed("Background Show").xml())
+    add_feed(site_env, feed_server.url("/feed.xml"))
     proc, base = start(site_env)
     try:
         deadline = time.monotonic() + 30
@@ -305,20 +310,7 @@ def test_serve_with_two_workers_crawls_in_the_supervisor_only(site_env, feed_ser
     feed = three_episode_feed("Two Worker Show")
     feed_server.handle("/feed.xml", answer)
     feed_server_port = urlsplit(feed_server.base_url).port
-    subprocess.run(
-        [
-            AIRWAVES,
-            "manage",
-            "shell",
-            "-c",
-            "from airwaves.cli import ensure_database; ensure_database(); "
-            "from airwaves.podcasts.feeds import find_or_create_feed; "
-            f"find_or_create_feed('{feed_server.url('/feed.xml')}')",
-        ],
-        env=site_env,
-        check=True,
-        capture_output=True,
-    )
+    add_feed(site_env, feed_server.url("/feed.xml"))
     proc, base = start(site_env, "--workers", "2")
     try:
         deadline = time.monotonic() + 30
