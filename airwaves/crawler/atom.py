@@ -12,6 +12,7 @@ from typing import Any
 from lxml import etree
 
 from airwaves.crawler.budget import UNLIMITED, Budget
+from airwaves.crawler.p20_tags import CHANNEL_LISTS, ITEM_LISTS, apply_channel_tags, apply_item_tags
 from airwaves.crawler.parse_common import (
     ATOM_NAMESPACES,
     XML_LANG,
@@ -34,8 +35,12 @@ from airwaves.lib.dates import parse_date
 
 # Atom's own elements get bare keys ("title"); Atom 0.3 names are mapped onto 1.0 ones.
 _NAMES = TagNames(own=ATOM_NAMESPACES)
-_LISTS = frozenset(
-    {"entry", "link", "category", "itunes:category", "podcast:funding", "podcast:transcript"}
+_LISTS = (
+    frozenset(
+        {"entry", "link", "category", "itunes:category", "podcast:funding", "podcast:transcript"}
+    )
+    | CHANNEL_LISTS
+    | ITEM_LISTS
 )
 _TAG = re.compile(r"<[^>]*>")
 _ATOM03 = {"tagline": "subtitle", "copyright": "rights", "issued": "published"}
@@ -54,6 +59,7 @@ def parse_atom(
     base = join_base(url, root)
     feed = ParsedFeed(format="atom")
     apply_feed_extensions(feed, found, base)
+    apply_channel_tags(feed, found, base)
     feed.title = text_of(found.get("title"))
     feed.link = _link(found.get("link"), base, "alternate")
     subtitle = _first(found, "subtitle")
@@ -91,6 +97,7 @@ def _read_entry(entry: etree._Element, base: str) -> ParsedEpisode | None:
     base = join_base(base, entry)
     episode = ParsedEpisode()
     apply_episode_extensions(episode, found, _NAMES, base)
+    apply_item_tags(episode, found, base)
     episode.guid = text_of(found.get("id"))
     episode.title = text_of(found.get("title"))
     episode.link = _link(found.get("link"), base, "alternate")

@@ -10,6 +10,7 @@ from typing import Any
 from lxml import etree
 
 from airwaves.crawler.budget import UNLIMITED, Budget
+from airwaves.crawler.p20_tags import CHANNEL_LISTS, ITEM_LISTS, apply_channel_tags, apply_item_tags
 from airwaves.crawler.parse_common import (
     XML_LANG,
     TagNames,
@@ -37,18 +38,22 @@ RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
 RDF_RESOURCE = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}resource"
 
 _NAMES = TagNames()
-_CHANNEL_LISTS = frozenset(
-    {"item", "link", "atom:link", "category", "itunes:category", "podcast:funding"}
+_CHANNEL_LISTS = (
+    frozenset({"item", "link", "atom:link", "category", "itunes:category", "podcast:funding"})
+    | CHANNEL_LISTS
 )
-_ITEM_LISTS = frozenset(
-    {
-        "enclosure",
-        "atom:link",
-        "podcast:transcript",
-        "media:content",
-        "media:group",
-        "media:thumbnail",
-    }
+_ITEM_LISTS = (
+    frozenset(
+        {
+            "enclosure",
+            "atom:link",
+            "podcast:transcript",
+            "media:content",
+            "media:group",
+            "media:thumbnail",
+        }
+    )
+    | ITEM_LISTS
 )
 
 
@@ -86,6 +91,7 @@ def parse_rss(
 def _read_channel(found: dict[str, Any], base: str) -> ParsedFeed:
     feed = ParsedFeed(format="rss")
     apply_feed_extensions(feed, found, base)
+    apply_channel_tags(feed, found, base)
     feed.title = text_of(found.get("title"))
     feed.link = _channel_link(found, base)
     feed.description_html = longest(
@@ -138,6 +144,7 @@ def _read_item(item: etree._Element, base: str) -> ParsedEpisode | None:
     base = join_base(base, item)
     episode = ParsedEpisode()
     apply_episode_extensions(episode, found, _NAMES, base)
+    apply_item_tags(episode, found, base)
 
     guid = found.get("guid")
     episode.guid = text_of(guid) or (item.get(RDF_ABOUT) or "").strip()

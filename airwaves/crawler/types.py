@@ -39,6 +39,8 @@ class ParsedEpisode:
     # identity key and date are filled in, and there is nothing to write.
     fingerprint: str = ""
     unchanged: bool = False
+    # Podcasting 2.0 tags besides transcript and chapters (crawler/p20_tags.py).
+    tags: ItemTags = field(default_factory=lambda: ItemTags())
 
 
 @dataclass(slots=True)
@@ -68,7 +70,179 @@ class ParsedFeed:
     release_interval: int | None = None
     complete: bool = False
     funding_url: str = ""
+    # Podcasting 2.0 tags of the channel (crawler/p20_tags.py).
+    tags: ChannelTags = field(default_factory=lambda: ChannelTags())
     episodes: list[ParsedEpisode] = field(default_factory=list)
     # What parse or process left out or cut, for the feed's health record ("the feed
     # lists 1,000,000 items: only the newest 10,000 were read"). Not part of the channel.
     warnings: list[str] = field(default_factory=list)
+
+
+# Podcasting 2.0 (https://podcastindex.org/namespace/1.0), read by crawler/p20_tags.py.
+# URLs are absolute http(s) or "" (anything else is dropped when read); lists are capped.
+
+
+@dataclass(slots=True)
+class Person:
+    name: str = ""
+    role: str = ""  # "host", "guest", ... lower case; the spec's default is "host"
+    group: str = ""  # "cast", "writing", ... lower case; the spec's default is "cast"
+    img: str = ""
+    href: str = ""
+
+
+@dataclass(slots=True)
+class Funding:
+    url: str = ""
+    text: str = ""
+
+
+@dataclass(slots=True)
+class Location:
+    name: str = ""
+    geo: str = ""  # "geo:30.2672,-97.7431"
+    osm: str = ""  # "R113314"
+    rel: str = ""  # "subject" or "creator"
+
+
+@dataclass(slots=True)
+class License:
+    name: str = ""  # an SPDX identifier or the publisher's own name
+    url: str = ""
+
+
+@dataclass(slots=True)
+class Trailer:
+    title: str = ""
+    url: str = ""
+    type: str = ""
+    length: int | None = None
+    published: datetime | None = None
+    season: int | None = None
+
+
+@dataclass(slots=True)
+class MediaSource:
+    uri: str = ""
+    content_type: str = ""
+
+
+@dataclass(slots=True)
+class AlternateEnclosure:
+    type: str = ""
+    length: int | None = None
+    bitrate: float | None = None
+    height: int | None = None
+    lang: str = ""
+    title: str = ""
+    rel: str = ""
+    codecs: str = ""
+    default: bool = False
+    sources: list[MediaSource] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Soundbite:
+    start: float = 0.0  # seconds
+    duration: float = 0.0  # seconds
+    title: str = ""
+
+
+@dataclass(slots=True)
+class ValueRecipient:
+    name: str = ""
+    type: str = ""  # "node", "lnaddress", ...
+    address: str = ""
+    split: int = 0
+    fee: bool = False
+    custom_key: str = ""
+    custom_value: str = ""
+
+
+@dataclass(slots=True)
+class Value:
+    type: str = ""  # "lightning", ...
+    method: str = ""  # "keysend", ...
+    suggested: str = ""
+    recipients: list[ValueRecipient] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RemoteItem:
+    feed_guid: str = ""
+    feed_url: str = ""
+    item_guid: str = ""
+    medium: str = ""
+    title: str = ""
+
+
+@dataclass(slots=True)
+class Txt:
+    purpose: str = ""
+    text: str = ""
+
+
+@dataclass(slots=True)
+class ImageSource:
+    url: str = ""
+    width: int | None = None  # from "1500w" in podcast:images srcset
+
+
+@dataclass(slots=True)
+class ContentLink:
+    href: str = ""
+    text: str = ""
+
+
+@dataclass(slots=True)
+class LiveItem:
+    status: str = ""  # "pending", "live" or "ended"
+    start: datetime | None = None
+    end: datetime | None = None
+    guid: str = ""
+    title: str = ""
+    link: str = ""
+    image_url: str = ""
+    enclosure_url: str = ""
+    enclosure_type: str = ""
+    enclosure_length: int | None = None
+    content_links: list[ContentLink] = field(default_factory=list)
+    persons: list[Person] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ItemTags:
+    persons: list[Person] = field(default_factory=list)
+    season_name: str = ""  # podcast:season's name attribute
+    # podcast:episode: its number as published ("204", "1.5") and its display text.
+    episode_number: str = ""
+    episode_display: str = ""
+    location: Location | None = None
+    license: License | None = None
+    alternate_enclosures: list[AlternateEnclosure] = field(default_factory=list)
+    soundbites: list[Soundbite] = field(default_factory=list)
+    value: Value | None = None
+    images: list[ImageSource] = field(default_factory=list)
+    txt: list[Txt] = field(default_factory=list)
+    remote_items: list[RemoteItem] = field(default_factory=list)
+    funding: list[Funding] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ChannelTags:
+    persons: list[Person] = field(default_factory=list)
+    funding: list[Funding] = field(default_factory=list)
+    location: Location | None = None
+    trailers: list[Trailer] = field(default_factory=list)
+    license: License | None = None
+    value: Value | None = None
+    podroll: list[RemoteItem] = field(default_factory=list)
+    remote_items: list[RemoteItem] = field(default_factory=list)
+    medium: str = ""  # "podcast", "music", "video", ... lower case
+    images: list[ImageSource] = field(default_factory=list)
+    txt: list[Txt] = field(default_factory=list)
+    live_items: list[LiveItem] = field(default_factory=list)
+    locked_owner: str = ""  # podcast:locked's owner attribute
+    update_frequency: str = ""  # podcast:updateFrequency's text ("Weekly")
+    update_rrule: str = ""
+    update_start: datetime | None = None

@@ -1,0 +1,404 @@
+"""The Podcasting 2.0 namespace (https://podcastindex.org/namespace/1.0), chapters and
+transcripts aside: people, funding, season and episode, location, trailers, license,
+alternate enclosures, soundbites, live items, value, podroll, medium, images, txt and
+remote items, read into the `tags` of a ParsedFeed and its ParsedEpisodes.
+
+The RSS and Atom readers index an element's children once (parse_common.index_children);
+the repeatable tags here are in CHANNEL_LISTS and ITEM_LISTS, so that index keeps every
+copy, and `apply_channel_tags` / `apply_item_tags` read from it. parse_common maps both
+the current namespace URI and the legacy GitHub one to the "podcast" prefix.
+
+Every list is capped and every string cut: a feed with a million <podcast:person> tags
+or a megabyte-long name costs its parse time, never more, and stores what a page can
+show. A URL that is not http(s) after resolving against the base (javascript:, data:)
+is dropped here, so it never reaches a page.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from lxml import etree
+
+from airwaves.crawler.parse_common import (
+    TagNames,
+    index_children,
+    parse_bool,
+    parse_int,
+    resolve_url,
+    text_of,
+)
+from airwaves.crawler.types import (
+    AlternateEnclosure,
+    ChannelTags,
+    ContentLink,
+    Funding,
+    ImageSource,
+    ItemTags,
+    License,
+    LiveItem,
+    Location,
+    MediaSource,
+    ParsedEpisode,
+    ParsedFeed,
+    Person,
+    RemoteItem,
+    Soundbite,
+    Trailer,
+    Txt,
+    Value,
+    ValueRecipient,
+)
+from airwaves.lib.dates import parse_date
+
+MAX_PEOPLE = 50
+MAX_FUNDING = 10
+MAX_TRAILERS = 20
+MAX_ALTERNATE_ENCLOSURES = 10
+MAX_SOURCES = 10
+MAX_SOUNDBITES = 20
+MAX_RECIPIENTS = 50
+MAX_REMOTE_ITEMS = 100
+MAX_TXT = 10
+MAX_IMAGES = 10
+MAX_LIVE_ITEMS = 20
+MAX_CONTENT_LINKS = 10
+NAME_CHARS = 200
+TEXT_CHARS = 1000
+URL_CHARS = 2048
+
+CHANNEL_LISTS = frozenset(
+    {
+        "podcast:person",
+        "podcast:funding",
+        "podcast:trailer",
+        "podcast:txt",
+        "podcast:liveItem",
+        "podcast:remoteItem",
+    }
+)
+ITEM_LISTS = frozenset(
+    {
+        "podcast:person",
+        "podcast:funding",
+        "podcast:alternateEnclosure",
+        "podcast:soundbite",
+        "podcast:txt",
+        "podcast:remoteItem",
+    }
+)
+_LIVE_ITEM_LISTS = frozenset({"podcast:person", "podcast:contentLink", "enclosure"})
+
+# Children of the tags themselves (sources, recipients, a live item's RSS elements).
+_NAMES = TagNames()
+_SPACE = re.compile(r"\s+")
+_MEDIA = frozenset(
+    {"podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "publisher"}
+    | {"course", "mixed"}
+)
+_LIVE_STATUSES = frozenset({"pending", "live", "ended"})
+
+
+def apply_channel_tags(feed: ParsedFeed, found: dict[str, Any], base: str) -> None:
+    tags = ChannelTags()
+    tags.persons = people(found.get("podcast:person"), base)
+    tags.funding = funding(found.get("podcast:funding"), base)
+    tags.location = location(found.get("podcast:location"))
+    tags.license = license_of(found.get("podcast:license"), base)
+    tags.value = value(found.get("podcast:value"))
+    tags.images = images(found.get("podcast:images"), base)
+    tags.txt = txt(found.get("podcast:txt"))
+    tags.remote_items = remote_items(_many(found.get("podcast:remoteItem")))
+    podroll = found.get("podcast:podroll")
+    if podroll is not None:
+        tags.podroll = remote_items(c for c in podroll if _NAMES.of(c.tag) == "podcast:remoteItem")
+    medium = _text(text_of(found.get("podcast:medium")), 40).lower()
+    tags.medium = medium if medium.removesuffix("l") in _MEDIA else ""
+    locked = found.get("podcast:locked")
+    if locked is not None:
+        tags.locked_owner = _text(locked.get("owner"), NAME_CHARS)
+    frequency = found.get("podcast:updateFrequency")
+    if frequency is not None:
+        tags.update_frequency = _text(text_of(frequency), NAME_CHARS)
+        tags.update_rrule = _text(frequency.get("rrule"), NAME_CHARS)
+        tags.update_start = parse_date(frequency.get("dtstart"))
+    for element in _many(found.get("podcast:trailer"))[:MAX_TRAILERS]:
+        url = safe_url(element.get("url"), base)
+        if url:
+            tags.trailers.append(
+                Trailer(
+                    title=_text(text_of(element), NAME_CHARS),
+                    url=url,
+                    type=_text(element.get("type"), 100),
+                    length=parse_int(element.get("length")),
+                    published=parse_date(element.get("pubdate") or element.get("pubDate")),
+                    season=parse_int(element.get("season")),
+                )
+            )
+    for element in _many(found.get("podcast:liveItem"))[:MAX_LIVE_ITEMS]:
+        item = live_item(element, base)
+        if item is not None:
+            tags.live_items.append(item)
+    feed.tags = tags
+
+
+def apply_item_tags(episode: ParsedEpisode, found: dict[str, Any], base: str) -> None:
+    tags = ItemTags()
+    tags.persons = people(found.get("podcast:person"), base)
+    tags.funding = funding(found.get("podcast:funding"), base)
+    season = found.get("podcast:season")
+    if season is not None:
+        tags.season_name = _text(season.get("name"), NAME_CHARS)
+        if episode.season is None:
+            episode.season = parse_int(text_of(season))
+    number = found.get("podcast:episode")
+    if number is not None:
+        tags.episode_number = _text(text_of(number), 20)
+        tags.episode_display = _text(number.get("display"), NAME_CHARS)
+        if episode.episode_number is None:
+            episode.episode_number = parse_int(tags.episode_number)
+    tags.location = location(found.get("podcast:location"))
+    tags.license = license_of(found.get("podcast:license"), base)
+    tags.value = value(found.get("podcast:value"))
+    tags.images = images(found.get("podcast:images"), base)
+    tags.txt = txt(found.get("podcast:txt"))
+    tags.remote_items = remote_items(_many(found.get("podcast:remoteItem")))
+    for element in _many(found.get("podcast:alternateEnclosure"))[:MAX_ALTERNATE_ENCLOSURES]:
+        alternate = alternate_enclosure(element, base)
+        if alternate is not None:
+            tags.alternate_enclosures.append(alternate)
+    for element in _many(found.get("podcast:soundbite"))[:MAX_SOUNDBITES]:
+        start, duration = _seconds(element.get("startTime")), _seconds(element.get("duration"))
+        if start is not None and duration:
+            title = _text(text_of(element), NAME_CHARS)
+            tags.soundbites.append(Soundbite(start=start, duration=duration, title=title))
+    episode.tags = tags
+
+
+# Readers of one tag each -----------------------------------------------------------
+
+
+def people(elements: Any, base: str) -> list[Person]:
+    found: list[Person] = []
+    for element in _many(elements):
+        if len(found) == MAX_PEOPLE:
+            break
+        name = _text(text_of(element), NAME_CHARS)
+        if not name:
+            continue
+        found.append(
+            Person(
+                name=name,
+                role=_text(element.get("role"), 50).lower() or "host",
+                group=_text(element.get("group"), 50).lower() or "cast",
+                img=safe_url(element.get("img"), base),
+                href=safe_url(element.get("href"), base),
+            )
+        )
+    return found
+
+
+def funding(elements: Any, base: str) -> list[Funding]:
+    found: list[Funding] = []
+    for element in _many(elements)[:MAX_FUNDING]:
+        url = safe_url(element.get("url"), base)
+        if url:
+            found.append(Funding(url=url, text=_text(text_of(element), NAME_CHARS)))
+    return found
+
+
+def location(element: etree._Element | None) -> Location | None:
+    if element is None:
+        return None
+    name = _text(text_of(element), NAME_CHARS)
+    geo = _text(element.get("geo"), 100)
+    osm = _text(element.get("osm"), 40)
+    if not (name or geo or osm):
+        return None
+    return Location(name=name, geo=geo, osm=osm, rel=_text(element.get("rel"), 20).lower())
+
+
+def license_of(element: etree._Element | None, base: str) -> License | None:
+    if element is None:
+        return None
+    name = _text(text_of(element), NAME_CHARS)
+    url = safe_url(element.get("url"), base)
+    return License(name=name, url=url) if name or url else None
+
+
+def value(element: etree._Element | None) -> Value | None:
+    if element is None:
+        return None
+    found = Value(
+        type=_text(element.get("type"), 40),
+        method=_text(element.get("method"), 40),
+        suggested=_text(element.get("suggested"), 40),
+    )
+    for child in element:
+        if len(found.recipients) == MAX_RECIPIENTS:
+            break
+        if _NAMES.of(child.tag) != "podcast:valueRecipient":
+            continue
+        found.recipients.append(
+            ValueRecipient(
+                name=_text(child.get("name"), NAME_CHARS),
+                type=_text(child.get("type"), 40),
+                address=_text(child.get("address"), 500),
+                split=parse_int(child.get("split")) or 0,
+                fee=parse_bool(child.get("fee") or "") is True,
+                custom_key=_text(child.get("customKey"), 100),
+                custom_value=_text(child.get("customValue"), 500),
+            )
+        )
+    return found if found.type or found.recipients else None
+
+
+def images(element: etree._Element | None, base: str) -> list[ImageSource]:
+    """podcast:images srcset="https://x/1500.jpg 1500w, https://x/600.jpg 600w"."""
+    if element is None:
+        return []
+    found: list[ImageSource] = []
+    for candidate in (element.get("srcset") or "")[: URL_CHARS * MAX_IMAGES].split(","):
+        url, _, descriptor = candidate.strip().partition(" ")
+        url = safe_url(url, base)
+        if not url:
+            continue
+        descriptor = descriptor.strip().lower()
+        width = parse_int(descriptor[:-1]) if descriptor.endswith("w") else None
+        found.append(ImageSource(url=url, width=width))
+        if len(found) == MAX_IMAGES:
+            break
+    return found
+
+
+def txt(elements: Any) -> list[Txt]:
+    found = []
+    for element in _many(elements)[:MAX_TXT]:
+        text = _text(text_of(element), TEXT_CHARS)
+        if text:
+            found.append(Txt(purpose=_text(element.get("purpose"), 100), text=text))
+    return found
+
+
+def remote_items(elements: Any) -> list[RemoteItem]:
+    found: list[RemoteItem] = []
+    for element in elements:
+        if len(found) == MAX_REMOTE_ITEMS:
+            break
+        item = RemoteItem(
+            feed_guid=_text(element.get("feedGuid"), 100),
+            feed_url=safe_url(element.get("feedUrl"), ""),
+            item_guid=_text(element.get("itemGuid"), 500),
+            medium=_text(element.get("medium"), 40).lower(),
+            title=_text(text_of(element), NAME_CHARS),
+        )
+        if item.feed_guid or item.feed_url:
+            found.append(item)
+    return found
+
+
+def alternate_enclosure(element: etree._Element, base: str) -> AlternateEnclosure | None:
+    found = AlternateEnclosure(
+        type=_text(element.get("type"), 100),
+        length=parse_int(element.get("length")),
+        bitrate=_number(element.get("bitrate")),
+        height=parse_int(element.get("height")),
+        lang=_text(element.get("lang"), 35),
+        title=_text(element.get("title"), NAME_CHARS),
+        rel=_text(element.get("rel"), 40),
+        codecs=_text(element.get("codecs"), 100),
+        default=parse_bool(element.get("default") or "") is True,
+    )
+    for child in element:
+        if len(found.sources) == MAX_SOURCES:
+            break
+        if _NAMES.of(child.tag) != "podcast:source":
+            continue
+        uri = safe_url(child.get("uri"), base)
+        if uri:
+            content_type = _text(child.get("contentType"), 100)
+            found.sources.append(MediaSource(uri=uri, content_type=content_type))
+    return found if found.sources else None
+
+
+def live_item(element: etree._Element, base: str) -> LiveItem | None:
+    """A live stream, announced (pending), on air (live) or over (ended): its own
+    RSS item with the time it runs and the stream as its enclosure."""
+    status = _text(element.get("status"), 20).lower()
+    if status not in _LIVE_STATUSES:
+        return None
+    found = index_children(element, _NAMES, _LIVE_ITEM_LISTS)
+    item = LiveItem(
+        status=status,
+        start=parse_date(element.get("start")),
+        end=parse_date(element.get("end")),
+        guid=_text(text_of(found.get("guid")), 500),
+        title=_text(text_of(found.get("title")), 1000),
+        link=safe_url(text_of(found.get("link")), base),
+        persons=people(found.get("podcast:person"), base),
+    )
+    image = found.get("itunes:image")
+    if image is not None:
+        item.image_url = safe_url(image.get("href") or text_of(image), base)
+    for enclosure in found.get("enclosure", ()):
+        url = safe_url(enclosure.get("url"), base)
+        if url:
+            item.enclosure_url = url
+            item.enclosure_type = _text(enclosure.get("type"), 100)
+            item.enclosure_length = parse_int(enclosure.get("length"))
+            break
+    for link in found.get("podcast:contentLink", ())[:MAX_CONTENT_LINKS]:
+        href = safe_url(link.get("href"), base)
+        if href:
+            item.content_links.append(ContentLink(href=href, text=_text(text_of(link), 200)))
+    if not (item.title or item.enclosure_url or item.guid):
+        return None
+    return item
+
+
+# Small scalars -----------------------------------------------------------------------
+
+
+def safe_url(value: str | None, base: str) -> str:
+    """An absolute http(s) URL, or "" for anything else: pages link these directly."""
+    if not value or len(value) > URL_CHARS:
+        return ""  # a cut URL would point somewhere else
+    url = resolve_url(value, base)
+    if len(url) > URL_CHARS or not url.lower().startswith(("http://", "https://")):
+        return ""
+    if any(c in url for c in "\n\r\t <>\"'"):
+        return ""
+    return url
+
+
+def _text(value: str | None, limit: int) -> str:
+    """Attribute and element text folded to one line and cut to `limit` characters;
+    the input is cut first, so a megabyte attribute costs no more to fold."""
+    if not value:
+        return ""
+    return _SPACE.sub(" ", value[: limit * 2]).strip()[:limit]
+
+
+def _many(value: Any) -> list[etree._Element]:
+    """A list key from the child index; a lone element when the reader was not told
+    the key repeats."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _number(value: str | None) -> float | None:
+    if not value or len(value) > 30:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def _seconds(value: str | None) -> float | None:
+    number = _number(value)
+    return round(number, 3) if number is not None else None
