@@ -26,6 +26,7 @@ from airwaves.crawler.schedule import (
     next_check_after_error,
     next_check_after_success,
 )
+from airwaves.crawler.store_people import set_episode_people, set_show_people, tags_json
 from airwaves.crawler.types import ParsedEpisode, ParsedFeed
 from airwaves.lib.slugs import SlugSet
 from airwaves.podcasts.categories import categories_for
@@ -73,6 +74,7 @@ def episode_values(item: ParsedEpisode) -> dict:
         "season": item.season,
         "number": item.episode_number,
         "episode_type": item.episode_type[:20],
+        "p20": tags_json(item.tags),
     }
 
 
@@ -139,6 +141,7 @@ def _store_feed_once(
         save_with_unique_slug(podcast)
         if channel_changed:
             set_categories(podcast, feed.categories)
+            set_show_people(podcast.pk, feed.tags.persons)
         result = upsert_episodes(podcast, feed.episodes, now, stored, budget)
         if target is not None:
             merge_into(podcast, target)
@@ -258,6 +261,7 @@ def update_podcast(podcast: Podcast, feed: ParsedFeed) -> None:
     podcast.explicit = feed.explicit
     podcast.copyright = feed.copyright[:500]
     podcast.podcast_guid = feed.podcast_guid[:100]
+    podcast.p20 = tags_json(feed.tags)
     if podcast.last_success_at is None or not podcast.slug:
         # The first successful fetch names the page; after that the slug never
         # changes, so the show keeps its URL when the publisher renames it.
@@ -437,6 +441,9 @@ def upsert_episodes(
     slugs = SlugSet((row.slug for row in rows), fallback="episode")
     to_create: list[Episode] = []
     to_update: list[tuple[int, dict]] = []
+    # The items written, for their people (store_people.py).
+    updated: list[tuple[int, ParsedEpisode]] = []
+    created: list[ParsedEpisode] = []
     check = budget.check
     for item in items:
         if item.unchanged:
@@ -445,6 +452,7 @@ def upsert_episodes(
         values = episode_values(item)
         row = existing.get(item.guid) or rematch(item, by_enclosure, by_title_day)
         if row is None:
+            created.append(item)
             to_create.append(
                 Episode(
                     podcast=podcast,
@@ -457,6 +465,7 @@ def upsert_episodes(
             )
             continue
         # The item's digest differs from the stored one (or there was none): write it.
+        updated.append((row.pk, item))
         to_update.append(
             (
                 row.pk,
@@ -468,6 +477,7 @@ def upsert_episodes(
     # 40,000 items all changed.
     update_columns(Episode, to_update)
     insert_rows(to_create)
+    set_episode_people(podcast.pk, updated, created)
     return StoreResult(new_episodes=len(to_create), updated_episodes=len(to_update))
 
 

@@ -107,6 +107,9 @@ class Podcast(models.Model):
     explicit = models.BooleanField(null=True)
     copyright = models.CharField(max_length=500, blank=True)
     podcast_guid = models.CharField(max_length=100, blank=True)
+    # Podcasting 2.0 tags as parsed (crawler/p20_tags.py), for display only: nothing
+    # queries them, so one JSON column instead of a table each (people: people_models).
+    p20 = models.JSONField(default=dict, blank=True)
     category = models.ForeignKey(Category, models.SET_NULL, null=True, blank=True, related_name="+")
     categories = models.ManyToManyField(Category, blank=True, related_name="podcasts")
 
@@ -264,6 +267,8 @@ class Episode(models.Model):
     season = models.PositiveIntegerField(null=True, blank=True)
     number = models.PositiveIntegerField(null=True, blank=True)
     episode_type = models.CharField(max_length=20, blank=True)
+    # Podcasting 2.0 tags as parsed, for display only (see Podcast.p20).
+    p20 = models.JSONField(default=dict, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -341,3 +346,7 @@ class Total(models.Model):
         """Shows in the directory: the sum of the LISTED_SHARDS rows kept by triggers."""
         shards = Total.objects.filter(name__startswith="listed_shows/")
         return shards.aggregate(total=models.Sum("value"))["total"] or 0
+
+
+# Registered with the app here; the module says what they are for.
+from airwaves.podcasts.people_models import EpisodePerson, Person, PodcastPerson  # noqa: E402, F401

@@ -93,7 +93,9 @@ def test_the_channel_tags_of_the_corpus_feed():
 
 
 def test_the_live_items_of_the_corpus_feed_and_an_unknown_status_left_out():
-    live, pending = corpus("p20_tags.xml", "https://fieldnotes.example.com/feed.xml").tags.live_items
+    live, pending = corpus(
+        "p20_tags.xml", "https://fieldnotes.example.com/feed.xml"
+    ).tags.live_items
     assert live.status == "live"
     assert (live.start, live.end) == (
         datetime(2026, 3, 6, 23, tzinfo=UTC),
@@ -125,7 +127,11 @@ def test_the_item_tags_of_the_corpus_feed():
         Person("Ada Okafor", "host", "cast", "", ""),
     ]  # fmt: skip
     assert (first.season, tags.season_name) == (2, "Rivers")
-    assert (first.episode_number, tags.episode_number, tags.episode_display) == (204, "204", "Ch. 4")
+    assert (first.episode_number, tags.episode_number, tags.episode_display) == (
+        204,
+        "204",
+        "Ch. 4",
+    )
     assert tags.location == Location("Balogun Market", "geo:6.45,3.39", "", "")
     # The soundbite without a start time is left out.
     assert tags.soundbites == [Soundbite(73.0, 60.5, "The best haggle")]
@@ -240,7 +246,7 @@ def test_nesting_deeper_than_the_parser_allows_still_gives_the_item():
         '<podcast:soundbite startTime="nan" duration="inf"/>',
         '<podcast:soundbite startTime="1e999" duration="-5"/>',
         '<podcast:episode display="x">not a number</podcast:episode>',
-        '<podcast:season>-3</podcast:season><podcast:episode>99999999999999999999</podcast:episode>',
+        "<podcast:season>-3</podcast:season><podcast:episode>99999999999999999999</podcast:episode>",
         "<podcast:person></podcast:person><podcast:person>   </podcast:person>",
         '<podcast:alternateEnclosure bitrate="lots" length="-1" default="maybe"/>',
         '<podcast:location/><podcast:license/><podcast:images srcset=",,, ,"/>',
