@@ -39,6 +39,7 @@ PAGES: dict[str, str | None] = {
     "podcast": "slug",
     "episode": "podcast_slug",
     "category": None,
+    "person": None,
     "search": None,
     "radio:index": None,
     "radio:top-voted": None,

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from airwaves.podcasts import sitemaps
 from airwaves.podcasts import views as podcasts
+from airwaves.podcasts.people import person
 
 urlpatterns = [
     path("", podcasts.home, name="home"),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("podcasts/<slug:slug>/", podcasts.podcast, name="podcast"),
     path("podcasts/<slug:podcast_slug>/<slug:episode_slug>/", podcasts.episode, name="episode"),
     path("categories/<slug:slug>/", podcasts.category, name="category"),
+    path("people/<slug:slug>/", person, name="person"),
     path("", include("airwaves.search.urls")),  # /search, /search/suggest
     # Accounts, favourites, follows, play positions, OPML.
     path("", include("airwaves.listeners.urls")),
