@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from airwaves.podcasts.models import Category, Episode, Podcast
+from airwaves.podcasts.models import Category, Episode, Person, Podcast
 from airwaves.podcasts.views import absolute_url_maker, listed_podcasts
 from airwaves.radio.models import Station
 
@@ -28,7 +28,8 @@ def page_count(model) -> int:
 def sitemap_index(request):
     absolute = absolute_url_maker(request)
     locations = [absolute("/sitemaps/pages.xml")]
-    for section, model in (("podcasts", Podcast), ("episodes", Episode), ("stations", Station)):
+    sections = (("podcasts", Podcast), ("episodes", Episode), ("stations", Station))
+    for section, model in (*sections, ("people", Person)):
         locations += [
             absolute(f"/sitemaps/{section}-{n}.xml") for n in range(1, page_count(model) + 1)
         ]
@@ -76,9 +77,15 @@ def sitemap_section(request, section: str, number: int):
             (absolute(f"/radio/{slug}/"), changed)
             for slug, changed in rows.values_list("slug", "changed_at").iterator()
         ]
+    elif section == "people":
+        rows = Person.objects.filter(pk__range=(first, last)).order_by("pk")
+        urls = [
+            (absolute(f"/people/{slug}/"), updated)
+            for slug, updated in rows.values_list("slug", "updated_at").iterator()
+        ]
     else:
         raise Http404
-    models = {"podcasts": Podcast, "episodes": Episode, "stations": Station}
+    models = {"podcasts": Podcast, "episodes": Episode, "stations": Station, "people": Person}
     if not urls and number > page_count(models[section]):
         raise Http404
     return render(request, "sitemaps/urls.xml", {"urls": urls}, content_type="application/xml")

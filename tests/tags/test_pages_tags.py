@@ -175,3 +175,11 @@ def test_the_person_page_is_cached_for_everyone(client, fieldnotes, django_asser
     with django_assert_num_queries(0):
         again = client.get("/people/ada-okafor/")
     assert again.content == first.content
+
+
+def test_the_sitemap_lists_the_person_pages(client, fieldnotes):
+    index = client.get("/sitemap.xml").content.decode()
+    assert "http://testserver/sitemaps/people-1.xml" in index
+    part = client.get("/sitemaps/people-1.xml").content.decode()
+    for slug in ("ada-okafor", "kemi-adeyemi", "tomas-reyes"):
+        assert f"<loc>http://testserver/people/{slug}/</loc>" in part
