@@ -136,10 +136,7 @@ def person_queries(client, url: str) -> int:
     return len(queries)
 
 
-@pytest.mark.parametrize("logged_in", [False, True], ids=["anonymous", "logged-in"])
-def test_the_person_page_costs_the_same_for_10_and_1000_episodes(client, alice, logged_in):
-    if logged_in:
-        client.force_login(alice)
+def test_the_person_page_costs_the_same_for_10_and_1000_episodes(client, db):
     appearances(10)
     small = [person_queries(client, "/people/ada/"), person_queries(client, "/people/ada/?page=1")]
     appearances(1000)
@@ -160,10 +157,10 @@ def test_the_person_pages_run_newest_first_across_pages(client, db):
     assert titles == [f"Episode of Show {n}" for n in range(44, -1, -1)]
 
 
-@pytest.mark.parametrize("page", ["abc", "-1", "0", "999999", "1" * 40, "%00"])
-def test_hostile_page_numbers_give_a_page(client, db, page):
+def test_hostile_page_numbers_give_a_page(client, db):
     appearances(30)
-    assert client.get("/people/ada/", {"page": page}).status_code == 200
+    for page in ["abc", "-1", "0", "999999", "1" * 40, "%00", "2.5"]:
+        assert client.get("/people/ada/", {"page": page}).status_code == 200, page
 
 
 def test_the_person_page_is_cached_for_everyone(client, fieldnotes, django_assert_num_queries):
