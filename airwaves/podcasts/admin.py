@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from airwaves.podcasts.models import Category, Episode, Podcast
+from airwaves.podcasts.models import Category, Episode, Person, Podcast
 
 
 @admin.register(Category)
@@ -101,3 +101,10 @@ class EpisodeAdmin(admin.ModelAdmin):
     search_fields = ("title", "guid")
     raw_id_fields = ("podcast",)
     date_hierarchy = "published_at"
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "episode_count", "updated_at")
+    search_fields = ("name", "slug")
+    readonly_fields = ("episode_count",)

@@ -180,3 +180,8 @@ def test_the_sitemap_lists_the_person_pages(client, fieldnotes):
     part = client.get("/sitemaps/people-1.xml").content.decode()
     for slug in ("ada-okafor", "kemi-adeyemi", "tomas-reyes"):
         assert f"<loc>http://testserver/people/{slug}/</loc>" in part
+
+
+def test_the_admin_finds_people(admin_client, fieldnotes):
+    page = admin_client.get("/admin/podcasts/person/", {"q": "okafor"}).content.decode()
+    assert "Ada Okafor" in page and "Kemi Adeyemi" not in page
