@@ -25,6 +25,7 @@ from airwaves.podcasts.people_models import EpisodePerson, Person, PodcastPerson
 
 # Undated episodes sort after every dated one on the person page (EpisodePerson.sort_at).
 UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
+_NO_TAGS = {ItemTags: ItemTags(), ChannelTags: ChannelTags()}
 _CHUNK = 500  # keys per IN (...), well under SQLite's bound on parameters
 
 
@@ -54,6 +55,8 @@ def _jsonable(value: Any) -> Any:
 def tags_json(tags: ChannelTags | ItemTags) -> dict:
     """The `p20` column of a show or episode: the parsed tags, and each person's slug
     so pages link to the person page without a query."""
+    if tags == _NO_TAGS.get(type(tags)):
+        return {}  # most items: asdict() of nothing costs more than the rest of the row
     data = _jsonable(asdict(tags))
     for person in data.get("persons", ()):
         person["slug"] = person_slug(person["name"])
