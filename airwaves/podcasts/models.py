@@ -109,7 +109,7 @@ class Podcast(models.Model):
     podcast_guid = models.CharField(max_length=100, blank=True)
     # Podcasting 2.0 tags as parsed (crawler/p20_tags.py), for display only: nothing
     # queries them, so one JSON column instead of a table each (people: people_models).
-    p20 = models.JSONField(default=dict, blank=True)
+    p20 = models.JSONField(default=dict, db_default={}, blank=True)
     category = models.ForeignKey(Category, models.SET_NULL, null=True, blank=True, related_name="+")
     categories = models.ManyToManyField(Category, blank=True, related_name="podcasts")
 
@@ -268,7 +268,7 @@ class Episode(models.Model):
     number = models.PositiveIntegerField(null=True, blank=True)
     episode_type = models.CharField(max_length=20, blank=True)
     # Podcasting 2.0 tags as parsed, for display only (see Podcast.p20).
-    p20 = models.JSONField(default=dict, blank=True)
+    p20 = models.JSONField(default=dict, db_default={}, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
