@@ -12,6 +12,7 @@ from typing import Any
 from lxml import etree
 
 from airwaves.crawler.budget import UNLIMITED, Budget
+from airwaves.crawler.p20_media import apply_media_tags
 from airwaves.crawler.parse_common import (
     ATOM_NAMESPACES,
     XML_LANG,
@@ -112,6 +113,7 @@ def _read_entry(entry: etree._Element, base: str) -> ParsedEpisode | None:
         if (link.get("rel") or "").strip() == "enclosure" and (link.get("href") or "").strip():
             set_enclosure(episode, link, join_base(base, link), "length")
             break
+    apply_media_tags(episode, found, _NAMES, base)
     if not (episode.title or episode.enclosure_url or episode.guid):
         return None
     return episode

@@ -43,6 +43,7 @@ _PREFIXES = {
     "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md": "podcast",
     "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf",
     "http://www.google.com/schemas/play-podcasts/1.0": "googleplay",
+    "http://podlove.org/simple-chapters": "psc",
 }
 # The same, keyed loosely: publishers get case, scheme and trailing slashes wrong.
 _LOOSE_PREFIXES = {
@@ -340,7 +341,7 @@ def set_enclosure(
 # Part of every item digest and channel fingerprint: raising it makes the next refresh of
 # every feed read, clean and store the show and all its items again (after a change to
 # how feeds are parsed or cleaned).
-RULES_VERSION = 2
+RULES_VERSION = 3
 
 
 def item_digest(element: etree._Element, base: str) -> str:

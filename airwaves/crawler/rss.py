@@ -10,6 +10,7 @@ from typing import Any
 from lxml import etree
 
 from airwaves.crawler.budget import UNLIMITED, Budget
+from airwaves.crawler.p20_media import apply_media_tags
 from airwaves.crawler.parse_common import (
     XML_LANG,
     TagNames,
@@ -157,6 +158,7 @@ def _read_item(item: etree._Element, base: str) -> ParsedEpisode | None:
     if not episode.author:
         episode.author = text_of(found.get("dc:creator")) or text_of(found.get("author"))
     _item_enclosure(episode, found, base)
+    apply_media_tags(episode, found, _NAMES, base)
     if not (episode.title or episode.enclosure_url or episode.guid):
         return None
     return episode
