@@ -29,6 +29,7 @@ from airwaves.crawler.schedule import (
 from airwaves.crawler.types import ParsedEpisode, ParsedFeed
 from airwaves.lib.slugs import SlugSet
 from airwaves.podcasts.categories import categories_for
+from airwaves.podcasts.extras import sync_episode_media
 from airwaves.podcasts.feeds import InvalidFeedURL, normalize_feed_url
 from airwaves.podcasts.models import Episode, Podcast
 
@@ -468,6 +469,7 @@ def upsert_episodes(
     # 40,000 items all changed.
     update_columns(Episode, to_update)
     insert_rows(to_create)
+    sync_episode_media(podcast.pk, items)
     return StoreResult(new_episodes=len(to_create), updated_episodes=len(to_update))
 
 
