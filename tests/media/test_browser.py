@@ -21,6 +21,7 @@ from tests.media.media_feeds import CHAPTERS, VTT, media_feed, media_item
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+ARTIFACTS = Path(__file__).parent.parent.parent / "test-artifacts"
 PLAYING_PAST = (
     "t => { const a = document.getElementById('player-audio');"
     " return a && !a.paused && a.currentTime >= t; }"
@@ -106,6 +107,8 @@ def test_a_chapter_click_seeks_the_player_and_the_bar_names_the_chapter(browser_
     assert chapter.locator(".chapter-title").inner_text() == "Second topic"
     label = page.locator("#player [data-player-chapter]")
     assert label.is_visible() and label.inner_text() == "Second topic"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "episode-chapters.png", full_page=True)
 
     # Another chapter, while playing: the player jumps back.
     page.locator("#chapters a.chapter-seek", has_text="First topic").click()
