@@ -8,10 +8,11 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from airwaves.crawler.refresh import refresh_feed
 from airwaves.podcasts.extras import fetch_pending_media
-from airwaves.podcasts.models import Episode, Podcast
+from airwaves.podcasts.models import Episode, EpisodeFile, Podcast
 from tests.media.media_feeds import CHAPTERS, VTT, media_feed, media_item
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +64,7 @@ def test_the_page_lists_chapters_with_images_and_links_and_the_timed_transcript(
     assert "img.example.com" not in chapters and "/artwork/" in chapters
     assert "Feed chapter" not in html
     transcript = html[html.index('id="transcript"') :]
-    assert 'href="?t=90" rel="nofollow" data-seek="90"' in transcript
+    assert 'href="?t=90" rel="nofollow" hx-boost="false" data-seek="90"' in transcript
     assert "And this is where the second topic starts." in transcript
 
 
@@ -134,3 +135,24 @@ def test_an_episode_without_them_has_neither_section(feed_server):
     html = Client().get(episode.get_absolute_url()).content.decode()
     assert 'id="chapters"' not in html and 'id="transcript"' not in html
     assert "hasPart" not in html
+
+
+def test_the_operator_sees_why_a_file_failed_and_can_fetch_it_again(feed_server, admin_client):
+    feed_server.route("/t.vtt", "no header", headers={"Content-Type": "text/vtt"})
+    episode_with(
+        feed_server, media_item("a", transcripts=[(feed_server.url("/t.vtt"), "text/vtt")])
+    )
+    row = EpisodeFile.objects.get()
+    assert row.status == "refused"
+
+    listing = admin_client.get("/admin/podcasts/episodefile/?status=refused")
+    assert feed_server.url("/t.vtt") in listing.content.decode()
+    detail = admin_client.get(f"/admin/podcasts/episodefile/{row.pk}/change/").content.decode()
+    assert "not a WebVTT file" in detail
+
+    admin_client.post(
+        "/admin/podcasts/episodefile/",
+        {"action": "fetch_files_again", "_selected_action": [row.pk]},
+    )
+    row.refresh_from_db()
+    assert row.next_fetch_at <= timezone.now()
