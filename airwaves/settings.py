@@ -374,6 +374,14 @@ ARTWORK_REFRESH_DAYS = envint("AIRWAVES_ARTWORK_REFRESH_DAYS", 30)
 ARTWORK_CONCURRENCY = envint("AIRWAVES_ARTWORK_CONCURRENCY", 8)
 ARTWORK_PER_HOST = envint("AIRWAVES_ARTWORK_PER_HOST", 2)
 
+# Chapters and transcripts (airwaves/podcasts/extras.py): files episodes point at, fetched
+# in the background. Caps on what one file may cost us, how many are downloaded at once,
+# and how often a file read is fetched again for a new version.
+MEDIA_MAX_BYTES = envint("AIRWAVES_MEDIA_MAX_BYTES", 2 * 1024 * 1024)
+MEDIA_TIMEOUT = envint("AIRWAVES_MEDIA_TIMEOUT", 20)
+MEDIA_CONCURRENCY = envint("AIRWAVES_MEDIA_CONCURRENCY", 4)
+MEDIA_REFRESH_DAYS = envint("AIRWAVES_MEDIA_REFRESH_DAYS", 30)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

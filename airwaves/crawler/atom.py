@@ -13,6 +13,7 @@ from lxml import etree
 
 from airwaves.crawler.budget import UNLIMITED, Budget
 from airwaves.crawler.p20_tags import CHANNEL_LISTS, ITEM_LISTS, apply_channel_tags, apply_item_tags
+from airwaves.crawler.p20_media import apply_media_tags
 from airwaves.crawler.parse_common import (
     ATOM_NAMESPACES,
     XML_LANG,
@@ -119,6 +120,7 @@ def _read_entry(entry: etree._Element, base: str) -> ParsedEpisode | None:
         if (link.get("rel") or "").strip() == "enclosure" and (link.get("href") or "").strip():
             set_enclosure(episode, link, join_base(base, link), "length")
             break
+    apply_media_tags(episode, found, _NAMES, base)
     if not (episode.title or episode.enclosure_url or episode.guid):
         return None
     return episode

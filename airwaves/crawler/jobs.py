@@ -57,11 +57,14 @@ def check_due_stations_quietly() -> None:
 
 def after_pass_quietly() -> None:
     """The chores after each pass: due station checks, then a bounded run of pending
-    artwork. Each logs its own failures and never raises."""
+    artwork, then one of chapters and transcripts. Each logs its own failures and never
+    raises."""
     from airwaves.artwork.jobs import fetch_artwork_quietly
+    from airwaves.podcasts.extras import fetch_media_quietly
 
     check_due_stations_quietly()
     fetch_artwork_quietly()
+    fetch_media_quietly()
 
 
 def queue_pass(include_all: bool = False) -> PassSummary:

@@ -43,6 +43,7 @@ _PREFIXES = {
     "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md": "podcast",
     "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf",
     "http://www.google.com/schemas/play-podcasts/1.0": "googleplay",
+    "http://podlove.org/simple-chapters": "psc",
 }
 # The same, keyed loosely: publishers get case, scheme and trailing slashes wrong.
 _LOOSE_PREFIXES = {

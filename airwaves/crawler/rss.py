@@ -11,6 +11,7 @@ from lxml import etree
 
 from airwaves.crawler.budget import UNLIMITED, Budget
 from airwaves.crawler.p20_tags import CHANNEL_LISTS, ITEM_LISTS, apply_channel_tags, apply_item_tags
+from airwaves.crawler.p20_media import apply_media_tags
 from airwaves.crawler.parse_common import (
     XML_LANG,
     TagNames,
@@ -164,6 +165,7 @@ def _read_item(item: etree._Element, base: str) -> ParsedEpisode | None:
     if not episode.author:
         episode.author = text_of(found.get("dc:creator")) or text_of(found.get("author"))
     _item_enclosure(episode, found, base)
+    apply_media_tags(episode, found, _NAMES, base)
     if not (episode.title or episode.enclosure_url or episode.guid):
         return None
     return episode

@@ -30,6 +30,7 @@ from airwaves.crawler.store_people import set_episode_people, set_show_people, t
 from airwaves.crawler.types import ParsedEpisode, ParsedFeed
 from airwaves.lib.slugs import SlugSet
 from airwaves.podcasts.categories import categories_for
+from airwaves.podcasts.extras import sync_episode_media
 from airwaves.podcasts.feeds import InvalidFeedURL, normalize_feed_url
 from airwaves.podcasts.models import Episode, Podcast
 
@@ -478,6 +479,7 @@ def upsert_episodes(
     update_columns(Episode, to_update)
     insert_rows(to_create)
     set_episode_people(podcast.pk, updated, created)
+    sync_episode_media(podcast.pk, items)
     return StoreResult(new_episodes=len(to_create), updated_episodes=len(to_update))
 
 

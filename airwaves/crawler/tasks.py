@@ -47,6 +47,7 @@ SCHEDULE_BATCH = 1000
 # A task whose host stays full gives up after this many retries, 1–5 s apart.
 MAX_SLOT_RETRIES = 10
 TASK_NAME = "airwaves.refresh_feed"
+MEDIA_TASK_NAME = "airwaves.fetch_episode_media"
 
 
 @cache
@@ -73,6 +74,7 @@ def celery_app():
         worker_hijack_root_logger=False,
     )
     app.task(name=TASK_NAME, bind=True, max_retries=MAX_SLOT_RETRIES)(run_refresh_task)
+    app.task(name=MEDIA_TASK_NAME, ignore_result=True)(run_media_task)
     return app
 
 
@@ -98,6 +100,15 @@ def run_refresh_task(task, podcast_id: int, host: str = "") -> str:
     if result.status == "error":
         log.info("feed %s: %s", podcast_id, result.error)
     return result.status
+
+
+def run_media_task(limit: int | None = None) -> str:
+    """The body of the `airwaves.fetch_episode_media` task: one run of the chapters and
+    transcripts job. Claim-based like refresh_feed, so running it twice, or on two
+    workers at once, fetches each file once."""
+    from airwaves.podcasts.extras import BATCH, fetch_pending_media
+
+    return fetch_pending_media(limit=limit or BATCH).describe()
 
 
 def leave_due(podcast_id: int) -> None:

@@ -34,6 +34,8 @@ class ParsedEpisode:
     episode_type: str = ""  # "full", "trailer", "bonus" or ""
     transcript_urls: list[str] = field(default_factory=list)
     chapters_url: str = ""
+    # podcast:chapters, every podcast:transcript and psc:chapters (crawler/p20_media.py).
+    media: EpisodeMedia = field(default_factory=lambda: EpisodeMedia())
     # Set by `parse` when asked (parse_feed's `known`): a digest of the item's XML, and
     # whether it is the same as when last stored. An unchanged item is a stub: only its
     # identity key and date are filled in, and there is nothing to write.
@@ -246,3 +248,34 @@ class ChannelTags:
     update_frequency: str = ""  # podcast:updateFrequency's text ("Weekly")
     update_rrule: str = ""
     update_start: datetime | None = None
+# Chapters and transcripts, read by crawler/p20_media.py. URLs are absolute http(s) or
+# "" (anything else is dropped when read); lists and texts are capped there.
+
+
+@dataclass(slots=True)
+class MediaLink:
+    """A podcast:chapters or podcast:transcript tag: a file to fetch in the background."""
+
+    url: str = ""
+    type: str = ""  # the MIME type the feed gives, lower case ("text/vtt")
+    language: str = ""  # transcripts only
+    rel: str = ""  # transcripts only: "captions" or ""
+
+
+@dataclass(slots=True)
+class Chapter:
+    """One chapter, from psc:chapter in the feed or a fetched JSON chapters file."""
+
+    start: float = 0.0  # seconds
+    end: float | None = None
+    title: str = ""
+    img: str = ""
+    url: str = ""
+
+
+@dataclass(slots=True)
+class EpisodeMedia:
+    chapters_link: MediaLink | None = None
+    transcripts: list[MediaLink] = field(default_factory=list)
+    # Podlove Simple Chapters, in the feed itself: no fetch needed.
+    chapters: list[Chapter] = field(default_factory=list)

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 
 from airwaves.podcasts.models import Category, Episode, Person, Podcast
+from airwaves.podcasts.models import Category, Episode, EpisodeFile, Podcast
 
 
 @admin.register(Category)
@@ -108,3 +109,30 @@ class PersonAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "episode_count", "updated_at")
     search_fields = ("name", "slug")
     readonly_fields = ("episode_count",)
+@admin.action(description="Fetch again now")
+def fetch_files_again(modeladmin, request, queryset):
+    from django.utils import timezone
+
+    count = queryset.exclude(status=EpisodeFile.Status.SPARE).update(next_fetch_at=timezone.now())
+    modeladmin.message_user(request, f"{count} files are due now.", messages.SUCCESS)
+
+
+@admin.register(EpisodeFile)
+class EpisodeFileAdmin(admin.ModelAdmin):
+    """Chapters and transcript files, with why each could not be used (podcasts/extras.py)."""
+
+    list_display = ("url", "kind", "type", "status", "error_count", "fetched_at", "next_fetch_at")
+    list_filter = ("kind", "status")
+    search_fields = ("url", "last_error")
+    actions = [fetch_files_again]
+    raw_id_fields = ("episode",)
+    exclude = ("lines",)
+    readonly_fields = (
+        "status",
+        "rank",
+        "last_error",
+        "error_count",
+        "text",
+        "claimed_until",
+        "fetched_at",
+    )

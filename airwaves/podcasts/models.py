@@ -350,3 +350,83 @@ class Total(models.Model):
 
 # Registered with the app here; the module says what they are for.
 from airwaves.podcasts.people_models import EpisodePerson, Person, PodcastPerson  # noqa: E402, F401
+class EpisodeFile(models.Model):
+    """A chapters or transcript file an episode's feed item points at (podcast:chapters,
+    podcast:transcript), and what fetching it in the background gave (podcasts/extras.py).
+
+    Kept current by refreshes (crawler/store.py → extras.sync_episode_media): a URL the
+    item no longer lists goes, with what was read from it. Of an episode's transcripts
+    one is fetched, the best format (`rank`, media_files.TRANSCRIPT_RANK); the others
+    wait as spares and the next one is tried when the chosen one is refused. Why a file
+    could not be used is kept in `last_error`, for the operator; the page shows what was
+    read, or nothing."""
+
+    class Kind(models.TextChoices):
+        CHAPTERS = "chapters", "Chapters"
+        TRANSCRIPT = "transcript", "Transcript"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be fetched"
+        SPARE = "spare", "Not fetched: another format is preferred"
+        OK = "ok", "Fetched and read"
+        FAILED = "failed", "Could not be fetched (will try again)"
+        REFUSED = "refused", "Refused (too big, not the promised format, a private address)"
+
+    episode = models.ForeignKey(Episode, models.CASCADE, related_name="files")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    url = models.URLField(max_length=2048)
+    type = models.CharField(max_length=100, blank=True, help_text="As the feed declares it")
+    language = models.CharField(max_length=35, blank=True)
+    rel = models.CharField(max_length=20, blank=True)
+    rank = models.PositiveSmallIntegerField(default=0, help_text="Lower is preferred")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    last_error = models.TextField(blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    # Transcripts: [[start, end, text], …] (start and end in seconds, or null), and the
+    # text alone, for search.
+    lines = models.JSONField(default=list, blank=True)
+    text = models.TextField(blank=True)
+    # The job's schedule: due when next_fetch_at has passed (None: never, a spare).
+    next_fetch_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "kind", "url"], name="episode_file_unique_url"
+            ),
+        ]
+        indexes = [
+            # The job's "which files are due" query (extras.take_due_files).
+            models.Index(
+                fields=["next_fetch_at"],
+                condition=models.Q(next_fetch_at__isnull=False),
+                name="episode_file_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.url}"
+
+
+class EpisodeChapter(models.Model):
+    """One chapter of an episode: from psc:chapters in the feed (`file` unset) or read
+    from its Podcasting 2.0 chapters file. The feed's own chapters are shown when
+    there is no file's."""
+
+    episode = models.ForeignKey(Episode, models.CASCADE, related_name="chapters")
+    file = models.ForeignKey(EpisodeFile, models.CASCADE, null=True, blank=True, related_name="+")
+    position = models.PositiveIntegerField()
+    start = models.FloatField(help_text="Seconds")
+    end = models.FloatField(null=True, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    image_url = models.URLField(max_length=2048, blank=True)
+    url = models.URLField(max_length=2048, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        indexes = [models.Index(fields=["episode", "position"], name="episode_chapter_order")]
+
+    def __str__(self) -> str:
+        return f"{self.start:g}s {self.title}"

@@ -95,3 +95,22 @@ def breadcrumbs(trail: Sequence[tuple[str, str]], absolute: Absolute) -> dict:
             for i, (name, url) in enumerate(trail, start=1)
         ],
     }
+
+
+def chapter_parts(chapters: Sequence, episode_url: str) -> list[dict]:
+    """The episode's chapters as schema.org Clips (for the episode's `hasPart`), each
+    with its offsets in seconds and a link that starts the player there. A chapter
+    without a known end has no endOffset."""
+    parts = []
+    for position, chapter in enumerate(chapters, start=1):
+        clip: dict = {
+            "@type": "Clip",
+            "name": chapter.title or f"Chapter {position}",
+            "position": position,
+            "startOffset": int(chapter.start),
+            "url": f"{episode_url}?t={int(chapter.start)}",
+        }
+        if chapter.end is not None:
+            clip["endOffset"] = int(chapter.end)
+        parts.append(clip)
+    return parts

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from airwaves.podcasts import structured, trending
 from airwaves.podcasts.counters import FUTURE_SLACK
+from airwaves.podcasts.extras import media_of
 from airwaves.podcasts.faq import episode_questions
 from airwaves.podcasts.models import LISTED, Category, Episode, Podcast, Total
 from airwaves.podcasts.paging import IndexedRows, counted_page, short_list_page
@@ -192,6 +193,9 @@ def episode(request, podcast_slug: str, episode_slug: str):
             structured.breadcrumbs(trail, absolute),
         ],
     }
+    chapters = media_of(item).chapters
+    if chapters:
+        context["jsonld"][0]["hasPart"] = structured.chapter_parts(chapters, context["canonical"])
     return render(request, "podcasts/episode.html", context)
 
 

@@ -152,6 +152,7 @@
 
   function showItem(item) {
     bar().hidden = false;
+    bar().dataset.current = item.id; // read by chapters.js
     bar().classList.toggle("is-live", Boolean(item.live));
     document.body.classList.add("has-player");
     const link = part("link");
@@ -310,6 +311,7 @@
     a.removeAttribute("src");
     a.load();
     bar().hidden = true;
+    delete bar().dataset.current;
     bar().classList.remove("is-live");
     document.body.classList.remove("has-player");
     forget();
@@ -535,6 +537,28 @@
     else if (name === "back") skip(-BACK_SECONDS);
     else if (name === "forward") skip(FORWARD_SECONDS);
     else if (name === "close") close();
+  });
+
+  // chapters.js asks for an episode from a given second (a chapter, a transcript line, a
+  // shared ?t= link): detail {button: a play button of the episode, start, paused}. A
+  // paused request never interrupts another episode that is playing.
+  document.addEventListener("airwaves:play", (event) => {
+    const { button, start, paused } = event.detail;
+    const item = itemFrom(button);
+    if (!paused) {
+      play(item, start);
+      return;
+    }
+    const a = audio();
+    if (current && current.id === item.id) {
+      pendingStart = start;
+      if (a.readyState > 0) a.currentTime = start;
+      part("time").textContent = clock(start);
+      return;
+    }
+    if (current && !a.paused) return;
+    load(item, start);
+    part("time").textContent = clock(start);
   });
 
   // Save before the page goes away (a full navigation, closing the tab).

@@ -1,0 +1,124 @@
+"""Chapters and transcripts in a feed item: podcast:chapters, every podcast:transcript
+(Podcasting 2.0, either namespace URI) and Podlove Simple Chapters (psc:chapters).
+
+Only the tags are read here; the files they point at are fetched later, in the
+background (podcasts/extras.py), and read by crawler/media_files.py.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from airwaves.crawler.parse_common import TagNames, resolve_url, text_of
+from airwaves.crawler.types import Chapter, EpisodeMedia, MediaLink, ParsedEpisode
+
+MAX_TRANSCRIPTS = 20  # one per language and format is plenty; spam feeds send thousands
+MAX_CHAPTERS = 500
+MAX_TEXT = 500  # characters of a title, a type or a language
+MAX_URL = 2048
+MAX_SECONDS = 7 * 24 * 3600.0  # as lib/durations.py: longer is a typo
+
+# Podlove's "normal play time": [[hh:]mm:]ss[.fff], hours of any length.
+_NPT = re.compile(r"(?:(?:(\d{1,6}):)?(\d{1,2}):(\d{2})|(\d{1,9}))(?:\.(\d{1,9}))?")
+
+
+def apply_media_tags(
+    episode: ParsedEpisode, found: dict[str, Any], names: TagNames, base: str
+) -> None:
+    """Fills episode.media from the item's children (`found`, as index_children made it,
+    with podcast:transcript collected as a list)."""
+    episode.media = read_media(found, names, base)
+
+
+def read_media(found: dict[str, Any], names: TagNames, base: str) -> EpisodeMedia:
+    media = EpisodeMedia()
+    chapters = found.get("podcast:chapters")
+    if chapters is not None:
+        url = _url(chapters.get("url"), base)
+        if url:
+            media.chapters_link = MediaLink(url=url, type=_lower(chapters.get("type")))
+    seen: set[str] = set()
+    for element in found.get("podcast:transcript", ()):
+        url = _url(element.get("url"), base)
+        if not url or url in seen:
+            continue
+        seen.add(url)
+        media.transcripts.append(
+            MediaLink(
+                url=url,
+                type=_lower(element.get("type")),
+                language=(element.get("language") or "").strip()[:35],
+                rel=_lower(element.get("rel")),
+            )
+        )
+        if len(media.transcripts) == MAX_TRANSCRIPTS:
+            break
+    simple = found.get("psc:chapters")
+    if simple is not None:
+        media.chapters = _simple_chapters(simple, names, base)
+    return media
+
+
+def _simple_chapters(element: Any, names: TagNames, base: str) -> list[Chapter]:
+    chapters: list[Chapter] = []
+    for child in element:
+        if names.of(child.tag) != "psc:chapter":
+            continue
+        start = parse_npt(child.get("start"))
+        if start is None:
+            continue  # a chapter without a start cannot be placed or sought to
+        chapters.append(
+            Chapter(
+                start=start,
+                title=" ".join((child.get("title") or text_of(child)).split())[:MAX_TEXT],
+                url=_url(child.get("href"), base),
+                img=_url(child.get("image"), base),
+            )
+        )
+        if len(chapters) == MAX_CHAPTERS:
+            break
+    return ordered_chapters(chapters)
+
+
+def ordered_chapters(chapters: list[Chapter]) -> list[Chapter]:
+    """Chapters by start time, each ending where the next starts (unless it says so
+    itself, earlier); two chapters at the same second keep the first."""
+    chapters = sorted(chapters, key=lambda c: c.start)
+    kept: list[Chapter] = []
+    for chapter in chapters:
+        if kept and chapter.start == kept[-1].start:
+            continue
+        kept.append(chapter)
+    for current, following in zip(kept, kept[1:], strict=False):
+        if current.end is None or not current.start < current.end <= following.start:
+            current.end = following.start
+    if kept and kept[-1].end is not None and kept[-1].end <= kept[-1].start:
+        kept[-1].end = None
+    return kept
+
+
+def parse_npt(value: str | None) -> float | None:
+    """Seconds from a normal-play-time string ("00:01:02.500", "1:02", "62"); None when
+    it is none."""
+    if not value:
+        return None
+    match = _NPT.fullmatch(value.strip())
+    if match is None:
+        return None
+    hours, minutes, clock_seconds, seconds, fraction = match.groups()
+    total = int(hours or 0) * 3600 + int(minutes or 0) * 60 + int(clock_seconds or seconds)
+    if fraction:
+        total += float("0." + fraction)
+    return float(total) if total <= MAX_SECONDS else None
+
+
+def _url(value: str | None, base: str) -> str:
+    url = resolve_url(value, base)
+    if len(url) > MAX_URL or not url.startswith(("http://", "https://")):
+        return ""
+    return url
+
+
+def _lower(value: str | None) -> str:
+    return (value or "").strip().lower()[:MAX_TEXT]
