@@ -84,8 +84,9 @@ def _text(item: dict, key: str, where: str, required: bool) -> str:
     return value
 
 
-def parse_actions(data, now: datetime) -> ActionUpload:
-    """Checks an uploaded list of actions; BadInput names the first bad one."""
+def parse_actions(data, now: datetime, default_device: str = NO_DEVICE) -> ActionUpload:
+    """Checks an uploaded list of actions; BadInput names the first bad one. Actions
+    naming no device are stored under `default_device`."""
     if not isinstance(data, list):
         raise BadInput("Send a JSON list of episode actions.")
     if len(data) > MAX_ACTIONS_PER_UPLOAD:
@@ -140,7 +141,7 @@ def parse_actions(data, now: datetime) -> ActionUpload:
                 guid,
                 action,
                 timestamp,
-                device or NO_DEVICE,
+                device or default_device,
                 started,
                 position,
                 total,

@@ -122,6 +122,8 @@ def app_password_user(username: str, password: str):
         return None
     AppPassword.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
     found.user.backend = settings.AUTHENTICATION_BACKENDS[0]
+    # Which app this is: Nextcloud clients name no device, their app password does.
+    found.user.sync_app_password = found
     return found.user
 
 
@@ -217,6 +219,7 @@ def sync_view(methods: tuple[str, ...], *, own_user: bool = True) -> Callable:
                     "this address belongs to another account.",
                 )
             request.sync_user = user
+            request.sync_app_password = getattr(user, "sync_app_password", None)
             try:
                 return view(request, *args, **kwargs)
             except BadInput as error:

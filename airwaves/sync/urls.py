@@ -1,5 +1,6 @@
 from django.urls import path
 
+from airwaves.sync import nextcloud as nextcloud_views
 from airwaves.sync import views
 
 urlpatterns = [
@@ -17,4 +18,19 @@ urlpatterns = [
         name="sync-subscriptions",
     ),
     path("api/2/episodes/<str:username>.json", views.episodes, name="sync-episodes"),
+]
+
+nextcloud = "index.php/apps/gpoddersync/"
+urlpatterns += [
+    path(f"{nextcloud}subscriptions", nextcloud_views.subscriptions_view),
+    path(f"{nextcloud}subscription_change/create", nextcloud_views.subscription_change),
+    path(f"{nextcloud}episode_action", nextcloud_views.episode_action_list),
+    path(f"{nextcloud}episode_action/create", nextcloud_views.episode_action_create),
+    path("index.php/login/v2", nextcloud_views.login_flow_start, name="login-flow"),
+    path("index.php/login/v2/poll", nextcloud_views.login_flow_poll),
+    path(
+        "index.php/login/v2/flow/<str:token>",
+        nextcloud_views.login_flow_grant,
+        name="login-flow-grant",
+    ),
 ]
