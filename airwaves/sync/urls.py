@@ -1,7 +1,7 @@
 from django.urls import path
 
 from airwaves.sync import nextcloud as nextcloud_views
-from airwaves.sync import views
+from airwaves.sync import settings_views, views
 
 urlpatterns = [
     path("api/2/auth/<str:username>/login.json", views.auth_login, name="sync-login"),
@@ -32,5 +32,20 @@ urlpatterns += [
         "index.php/login/v2/flow/<str:token>",
         nextcloud_views.login_flow_grant,
         name="login-flow-grant",
+    ),
+]
+
+urlpatterns += [
+    path("accounts/sync/devices/<int:pk>/rename", settings_views.rename_device, name="sync-rename"),
+    path("accounts/sync/devices/<int:pk>/remove", settings_views.remove_device, name="sync-remove"),
+    path(
+        "accounts/sync/app-passwords/new",
+        settings_views.create_app_password,
+        name="sync-app-password-new",
+    ),
+    path(
+        "accounts/sync/app-passwords/<int:pk>/revoke",
+        settings_views.revoke_app_password,
+        name="sync-app-password-revoke",
     ),
 ]
