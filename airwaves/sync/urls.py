@@ -1,7 +1,7 @@
 from django.urls import path
 
 from airwaves.sync import nextcloud as nextcloud_views
-from airwaves.sync import settings_views, views
+from airwaves.sync import settings_views, simple, views
 
 urlpatterns = [
     path("api/2/auth/<str:username>/login.json", views.auth_login, name="sync-login"),
@@ -48,4 +48,16 @@ urlpatterns += [
         settings_views.revoke_app_password,
         name="sync-app-password-revoke",
     ),
+]
+
+urlpatterns += [
+    path(
+        "subscriptions/<str:username>/<str:device>.<str:fmt>",
+        simple.device_subscriptions,
+        name="sync-simple-device",
+    ),
+    path(
+        "subscriptions/<str:username>.<str:fmt>", simple.account_subscriptions, name="sync-simple"
+    ),
+    path("api/2/favorites/<str:username>.json", simple.favourites, name="sync-favourites"),
 ]
