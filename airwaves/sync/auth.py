@@ -158,6 +158,15 @@ def authenticate_basic(request, username: str, password: str):
     moment, so changing the password ends it at once."""
     if len(username) > 150 or len(password) > 4096:
         return None
+    if username.startswith("awt-"):
+        # The secret sync address: the token is the user name, the password is ignored.
+        from airwaves.sync.account import token_user
+
+        user = token_user(username)
+        if user is not None:
+            user.backend = settings.AUTHENTICATION_BACKENDS[0]
+            user.sync_alias = username
+        return user
     user = app_password_user(username, password)
     if user is not None:
         return user
@@ -212,7 +221,8 @@ def sync_view(methods: tuple[str, ...], *, own_user: bool = True) -> Callable:
             if isinstance(user, HttpResponse):
                 return user
             named = kwargs.get("username")
-            if own_user and named is not None and named != user.get_username():
+            names = {user.get_username(), getattr(user, "sync_alias", None)}
+            if own_user and named is not None and named not in names:
                 return api_error(
                     403,
                     f"You are logged in as {user.get_username()!r}; "

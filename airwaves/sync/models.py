@@ -113,3 +113,48 @@ class LoginFlow(models.Model):
 
     def __str__(self) -> str:
         return f"login flow {self.pk}"
+
+
+class SyncAccount(models.Model):
+    """A listener's sync choices. Without a row, the defaults hold: no secret sync
+    address."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="sync_account"
+    )
+    # The secret sync address's token (as a SHA-256 digest), for apps such as gPodder
+    # desktop that can be set up without a password: the token is the user name.
+    # Empty: turned off, the default.
+    token_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    token_created_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"sync settings of {self.user}"
+
+
+class SyncSetting(models.Model):
+    """Settings apps store through the gPodder settings API, per account, device,
+    podcast or episode (`target` names the one), as one JSON object."""
+
+    class Scope(models.TextChoices):
+        ACCOUNT = "account", "Account"
+        DEVICE = "device", "Device"
+        PODCAST = "podcast", "Podcast"
+        EPISODE = "episode", "Episode"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    target = models.TextField(blank=True)  # a device id, podcast URL, or both URLs
+    # SHA-256 of `target`: URLs are too long for a unique index on PostgreSQL.
+    target_key = models.CharField(max_length=64)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "scope", "target_key"], name="sync_setting_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.scope} {self.target}"

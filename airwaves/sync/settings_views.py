@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from airwaves.sync.account import turn_off_secret_address, turn_on_secret_address
 from airwaves.sync.auth import new_app_password
 from airwaves.sync.models import WEBSITE_DEVICE, AppPassword, Device
 
@@ -69,3 +70,15 @@ def revoke_app_password(request, pk: int):
     app.delete()
     messages.success(request, f"The app password {app.name} no longer works.")
     return back()
+
+
+@login_required
+@require_POST
+@never_cache
+def secret_address(request):
+    if request.POST.get("turn") == "off":
+        turn_off_secret_address(request.user)
+        messages.success(request, "The secret sync address is off: apps using it are refused.")
+        return back()
+    token = turn_on_secret_address(request.user)
+    return render(request, "sync/secret_address.html", {"token": token})

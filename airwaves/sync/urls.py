@@ -1,7 +1,7 @@
 from django.urls import path
 
+from airwaves.sync import account, settings_views, simple, views
 from airwaves.sync import nextcloud as nextcloud_views
-from airwaves.sync import settings_views, simple, views
 
 urlpatterns = [
     path("api/2/auth/<str:username>/login.json", views.auth_login, name="sync-login"),
@@ -48,6 +48,7 @@ urlpatterns += [
         settings_views.revoke_app_password,
         name="sync-app-password-revoke",
     ),
+    path("accounts/sync/secret-address", settings_views.secret_address, name="sync-secret"),
 ]
 
 urlpatterns += [
@@ -60,4 +61,9 @@ urlpatterns += [
         "subscriptions/<str:username>.<str:fmt>", simple.account_subscriptions, name="sync-simple"
     ),
     path("api/2/favorites/<str:username>.json", simple.favourites, name="sync-favourites"),
+]
+
+urlpatterns += [
+    path("api/2/settings/<str:username>/<str:scope>.json", account.settings_view),
+    path("api/2/sync-devices/<str:username>.json", account.sync_devices),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from airwaves.sync.models import WEBSITE_DEVICE, AppPassword, Device
+from airwaves.sync.models import WEBSITE_DEVICE, AppPassword, Device, SyncAccount
 
 register = template.Library()
 
@@ -20,4 +20,7 @@ def sync_settings(context) -> dict:
         .order_by("-last_sync_at", "uid"),
         "app_passwords": AppPassword.objects.filter(user=request.user).order_by("-created_at"),
         "server": site_address(request),
+        "secret_address_on": SyncAccount.objects.filter(user=request.user)
+        .exclude(token_digest="")
+        .exists(),
     }
