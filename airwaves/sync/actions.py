@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from airwaves.listeners.models import EpisodeAction
@@ -211,6 +212,22 @@ def store_actions(user, upload: ActionUpload) -> datetime:
     return now
 
 
+def link_new_episodes(user) -> int:
+    """Links the user's actions stored before their episode was in the directory (a
+    podcast a phone subscribed to is fetched by the crawler afterwards) to it now, by
+    media URL or guid. One UPDATE over the user's unlinked actions only."""
+    same_show = Episode.objects.filter(podcast__feed_url=OuterRef("podcast_url"))
+    by_url = same_show.filter(enclosure_url=OuterRef("episode_url")).values("pk")[:1]
+    by_guid = same_show.filter(guid=OuterRef("guid")).exclude(guid="").values("pk")[:1]
+    orphans = EpisodeAction.objects.filter(
+        user=user,
+        episode__isnull=True,
+        podcast_url__in=Podcast.objects.filter(episode_count__gt=0).values("feed_url"),
+    )
+    # updated_at is left alone: the action itself did not change, so no device needs it again.
+    return orphans.update(episode=Coalesce(Subquery(by_url), Subquery(by_guid)))
+
+
 def action_dict(row: EpisodeAction) -> dict:
     item = {
         "podcast": row.podcast_url,
@@ -238,6 +255,7 @@ def actions_since(
     aggregated: bool = False,
 ) -> tuple[list[dict], int]:
     """Actions the server received since `since`, oldest first, and the next `since`."""
+    link_new_episodes(user)
     rows = EpisodeAction.objects.filter(user=user)
     if podcast is not None:
         rows = rows.filter(podcast_url=sanitize_url(podcast) or podcast)

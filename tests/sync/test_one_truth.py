@@ -91,3 +91,28 @@ def test_the_web_player_does_not_extend_a_phones_action(api, alice, episode):
     )
     positions = sorted(a["position"] for a in api.get(EPISODES).json()["actions"])
     assert positions == [10, 20]
+
+
+def test_actions_stored_before_the_crawler_fetched_the_show_link_to_its_episodes(api, alice):
+    from airwaves.podcasts.models import Episode, Podcast
+
+    feed, media = "https://new.example/feed", "https://new.example/1.mp3"
+    api.post(SUBS, {"add": [feed]})
+    api.post(
+        EPISODES,
+        [{"podcast": feed, "episode": media, "action": "play", "position": 77, "total": 900}]
+        + [
+            {"podcast": feed, "episode": "https://t.example/2", "guid": "two", "action": "download"}
+        ],
+    )
+    # What the crawler's first fetch of the new show stores.
+    podcast = Podcast.objects.get(feed_url=feed)
+    one = Episode.objects.create(
+        podcast=podcast, slug="one", guid="one", title="1", enclosure_url=media
+    )
+    two = Episode.objects.create(podcast=podcast, slug="two", guid="two", title="2")
+
+    api.get(EPISODES)
+
+    assert website(alice).get(f"/episodes/{one.pk}/position").json()["position"] == 77
+    assert two.actions.get().action == "download"
