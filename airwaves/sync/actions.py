@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import timezone
 
 from airwaves.listeners.models import EpisodeAction
@@ -215,17 +214,33 @@ def store_actions(user, upload: ActionUpload) -> datetime:
 def link_new_episodes(user) -> int:
     """Links the user's actions stored before their episode was in the directory (a
     podcast a phone subscribed to is fetched by the crawler afterwards) to it now, by
-    media URL or guid. One UPDATE over the user's unlinked actions only."""
-    same_show = Episode.objects.filter(podcast__feed_url=OuterRef("podcast_url"))
-    by_url = same_show.filter(enclosure_url=OuterRef("episode_url")).values("pk")[:1]
-    by_guid = same_show.filter(guid=OuterRef("guid")).exclude(guid="").values("pk")[:1]
-    orphans = EpisodeAction.objects.filter(
-        user=user,
-        episode__isnull=True,
-        podcast_url__in=Podcast.objects.filter(episode_count__gt=0).values("feed_url"),
+    media URL or guid, as uploads are matched. Shows still without episodes cost one
+    small query; `updated_at` is left alone, as the action itself did not change."""
+    orphans = EpisodeAction.objects.filter(user=user, episode__isnull=True)
+    shows = set(orphans.values_list("podcast_url", flat=True).distinct())
+    fetched = set(
+        Podcast.objects.filter(feed_url__in=shows, episode_count__gt=0).values_list(
+            "feed_url", flat=True
+        )
     )
-    # updated_at is left alone: the action itself did not change, so no device needs it again.
-    return orphans.update(episode=Coalesce(Subquery(by_url), Subquery(by_guid)))
+    if not fetched:
+        return 0
+    rows = list(
+        orphans.filter(podcast_url__in=fetched).values_list(
+            "pk", "podcast_url", "episode_url", "guid"
+        )
+    )
+    keys = [(podcast_url, episode_url, guid) for _, podcast_url, episode_url, guid in rows]
+    found = match_episodes(
+        [ActionIn(p, e, g, "", timezone.now(), "", None, None, None) for p, e, g in set(keys)]
+    )
+    by_episode: dict[int, list[int]] = {}
+    for (pk, *_), key in zip(rows, keys, strict=True):
+        if key in found:
+            by_episode.setdefault(found[key], []).append(pk)
+    for episode_id, pks in by_episode.items():
+        EpisodeAction.objects.filter(pk__in=pks).update(episode_id=episode_id)
+    return sum(len(pks) for pks in by_episode.values())
 
 
 def action_dict(row: EpisodeAction) -> dict:

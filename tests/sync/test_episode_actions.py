@@ -116,7 +116,7 @@ def test_since_leaves_out_what_came_before(api, episode):
     assert [a["position"] for a in actions] == [300]
 
 
-def test_a_first_sync_of_thousands_in_one_request(api, episode):
+def test_a_first_sync_of_a_thousand_in_one_request(api, episode):
     actions = [play(position=i, timestamp=None) for i in range(1000)]
     assert api.post(URL, actions).status_code == 200
     assert EpisodeAction.objects.count() == 1000
