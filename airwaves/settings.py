@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "airwaves.radio",
     "airwaves.search",
     "airwaves.artwork",
+    "airwaves.sync",
 ]
 
 MIDDLEWARE = [
@@ -388,3 +389,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("AIRWAVES_LOG_LEVEL", "WARNING")},
 }
+
+# Sync with podcast apps (airwaves/sync/): how long a right HTTP Basic password is
+# remembered, so apps sending it on every request do not cost an Argon2 check each.
+SYNC_BASIC_CACHE_SECONDS = envint("AIRWAVES_SYNC_BASIC_CACHE_SECONDS", 300)

@@ -27,4 +27,6 @@ urlpatterns = [
     path("healthz", podcasts.healthz),
     path("artwork/", include("airwaves.artwork.urls")),
     path("admin/", admin.site.urls),
+    # gPodder API v2 and Nextcloud gpoddersync, for podcast apps.
+    path("", include("airwaves.sync.urls")),
 ]

@@ -13,6 +13,7 @@ from airwaves.listeners.models import Follow
 from airwaves.listeners.opml import ExportFeed, OpmlDocument, Problem, write_opml
 from airwaves.podcasts.feeds import InvalidFeedURL, find_or_create_feed, normalize_feed_url
 from airwaves.podcasts.models import Podcast
+from airwaves.sync.changes import website_followed
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +106,9 @@ def import_follows(
             if podcast.pk in already_following:
                 report.already.append(item)
             else:
-                Follow.objects.get_or_create(user=user, podcast=podcast)
+                _, followed = Follow.objects.get_or_create(user=user, podcast=podcast)
+                if followed:
+                    website_followed(user, podcast, True)
                 report.followed.append(item)
         if progress:
             progress(done, total)
@@ -139,6 +142,9 @@ def toggle_follow(user, podcast: Podcast) -> bool:
     """Follows or unfollows; returns whether the user now follows the show."""
     deleted, _ = Follow.objects.filter(user=user, podcast=podcast).delete()
     if deleted:
+        website_followed(user, podcast, False)
         return False
-    Follow.objects.get_or_create(user=user, podcast=podcast)
+    _, followed = Follow.objects.get_or_create(user=user, podcast=podcast)
+    if followed:
+        website_followed(user, podcast, True)
     return True

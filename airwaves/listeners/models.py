@@ -59,6 +59,7 @@ class EpisodeAction(models.Model):
         DOWNLOAD = "download", "Download"
         PLAY = "play", "Play"
         DELETE = "delete", "Delete"
+        FLATTR = "flattr", "Flattr"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="episode_actions"
@@ -70,6 +71,9 @@ class EpisodeAction(models.Model):
     )
     podcast_url = models.URLField(max_length=2048, help_text="The show's feed URL, as sent")
     episode_url = models.URLField(max_length=2048, help_text="The episode's media URL, as sent")
+    # The episode's RSS guid when the app sent it: finds the episode after its media URL
+    # changed (tracking redirects, CDN moves).
+    guid = models.CharField(max_length=512, blank=True, default="")
     # The gPodder device id the action came from; empty for the website's own player.
     device = models.CharField(max_length=100, blank=True)
     action = models.CharField(max_length=10, choices=Action.choices)
