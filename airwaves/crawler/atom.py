@@ -18,11 +18,13 @@ from airwaves.crawler.parse_common import (
     TagNames,
     apply_episode_extensions,
     apply_feed_extensions,
+    google_play_categories,
     html_of,
     index_children,
     itunes_categories,
     join_base,
     longest,
+    next_page,
     read_items,
     resolve_url,
     set_enclosure,
@@ -35,7 +37,15 @@ from airwaves.lib.dates import parse_date
 # Atom's own elements get bare keys ("title"); Atom 0.3 names are mapped onto 1.0 ones.
 _NAMES = TagNames(own=ATOM_NAMESPACES)
 _LISTS = frozenset(
-    {"entry", "link", "category", "itunes:category", "podcast:funding", "podcast:transcript"}
+    {
+        "entry",
+        "link",
+        "category",
+        "itunes:category",
+        "podcast:funding",
+        "podcast:transcript",
+        "googleplay:category",
+    }
 )
 _TAG = re.compile(r"<[^>]*>")
 _ATOM03 = {"tagline": "subtitle", "copyright": "rights", "issued": "published"}
@@ -52,6 +62,11 @@ def parse_atom(
     """Reads an Atom <feed> document (`known`: parse_common.read_items)."""
     found = index_children(root, _NAMES, _LISTS)
     base = join_base(url, root)
+    if not base.startswith(("http://", "https://")):
+        # Read from a file or stdin without xml:base: the show's website is the best base.
+        link = _link(found.get("link"), base, "alternate")
+        if link.startswith(("http://", "https://")):
+            base = resolve_url(base, link) if base else link
     feed = ParsedFeed(format="atom")
     apply_feed_extensions(feed, found, base)
     feed.title = text_of(found.get("title"))
@@ -67,9 +82,14 @@ def parse_atom(
     )
     feed.language = (root.get(XML_LANG) or "").strip()
     feed.categories = unique(
-        [*itunes_categories(found, _NAMES), *(_category(c) for c in found.get("category", ()))]
+        [
+            *itunes_categories(found, _NAMES),
+            *(_category(c) for c in found.get("category", ())),
+            *google_play_categories(found),
+        ]
     )
     feed.copyright = text_of(_first(found, "rights"))
+    feed.next_page_url = next_page(found.get("link"), base)
 
     entries = found.get("entry", ())
     feed.episodes = read_items(feed, entries, base, _read_entry, known, max_items, budget)
