@@ -296,7 +296,8 @@ def _load_repaired(
     except etree.XMLSyntaxError as error:
         first_error = error
     else:
-        if strict_error is not None:
+        if strict_error is not None and not repairs.misdeclared:
+            # (A wrong encoding is all libxml2 complained about when the label lied.)
             warnings.append(
                 f"the feed is not well-formed XML ({_reason(strict_error)}): it was read after"
                 " repair; check it with an XML validator"
