@@ -24,6 +24,7 @@ from airwaves.crawler.parse_common import (
     itunes_categories,
     join_base,
     longest,
+    media_enclosure,
     next_page,
     read_items,
     resolve_url,
@@ -33,6 +34,7 @@ from airwaves.crawler.parse_common import (
 )
 from airwaves.crawler.types import ParsedEpisode, ParsedFeed
 from airwaves.lib.dates import parse_date
+from airwaves.lib.durations import parse_duration
 
 # Atom's own elements get bare keys ("title"); Atom 0.3 names are mapped onto 1.0 ones.
 _NAMES = TagNames(own=ATOM_NAMESPACES)
@@ -45,6 +47,10 @@ _LISTS = frozenset(
         "podcast:funding",
         "podcast:transcript",
         "googleplay:category",
+        # Read by the shared Media RSS helpers, which take every one of them.
+        "media:content",
+        "media:group",
+        "media:thumbnail",
     }
 )
 _TAG = re.compile(r"<[^>]*>")
@@ -132,6 +138,12 @@ def _read_entry(entry: etree._Element, base: str) -> ParsedEpisode | None:
         if (link.get("rel") or "").strip() == "enclosure" and (link.get("href") or "").strip():
             set_enclosure(episode, link, join_base(base, link), "length")
             break
+    else:
+        media = media_enclosure(found, _NAMES)
+        if media is not None:
+            set_enclosure(episode, media, base, "fileSize")
+            if episode.duration is None:
+                episode.duration = parse_duration(media.get("duration"))
     if not (episode.title or episode.enclosure_url or episode.guid):
         return None
     return episode

@@ -49,6 +49,8 @@ _CHANNEL_LISTS = frozenset(
         "itunes:category",
         "podcast:funding",
         "googleplay:category",
+        "media:thumbnail",
+        "media:group",
     }
 )
 _ITEM_LISTS = frozenset(

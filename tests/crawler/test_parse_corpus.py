@@ -362,3 +362,21 @@ def test_lint_lists_three_examples_and_counts_the_rest() -> None:
     (warning,) = lint_feed(feed)
     assert warning.startswith('10,000 episodes have an enclosure without a type ("E0", "E1", "E2"')
     assert "and 9,997 more" in warning
+
+
+def test_media_rss_in_an_atom_entry_and_an_rss_channel_is_read() -> None:
+    atom = parse_feed(
+        b'<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/">'
+        b"<title>T</title><entry><id>1</id><title>One</title>"
+        b'<media:content url="https://e.com/1.ogg" type="audio/ogg" fileSize="7"/>'
+        b'<media:thumbnail url="https://e.com/1.jpg"/></entry></feed>'
+    )
+    (entry,) = atom.episodes
+    assert entry.enclosure_url == "https://e.com/1.ogg"
+    assert (entry.enclosure_type, entry.enclosure_length) == ("audio/ogg", 7)
+    assert entry.image_url == "https://e.com/1.jpg"
+    rss = parse_feed(
+        b'<rss xmlns:media="http://search.yahoo.com/mrss/"><channel><title>T</title>'
+        b'<media:thumbnail url="https://e.com/show.jpg"/></channel></rss>'
+    )
+    assert rss.image_url == "https://e.com/show.jpg"
