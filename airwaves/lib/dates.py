@@ -189,10 +189,46 @@ def _parse_words(text: str) -> datetime | None:
     return _build(year, month, day, hour, minute, second, micro, offset)
 
 
+# RFC 822 as nearly every RSS feed writes it, read without the stdlib's general parser,
+# which costs more than the rest of an item's fields together.
+_RFC822 = re.compile(
+    r"(?:[A-Za-z]{3}, )?(\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) "
+    r"(GMT|UTC?|Z|[+-]\d{4})",
+    re.ASCII,
+)
+_MONTHS = {name.lower(): number for number, name in enumerate(_MONTH_ABBRS, start=1)}
+
+
+def _parse_rfc822(text: str) -> datetime | None:
+    match = _RFC822.fullmatch(text)
+    if match is None:
+        return None
+    day, month_name, year, hour, minute, second, zone = match.groups()
+    month = _MONTHS.get(month_name.lower())
+    if month is None:
+        return None
+    try:
+        dt = datetime(int(year), month, int(day), int(hour), int(minute), int(second), tzinfo=UTC)
+    except ValueError:
+        return None
+    if zone[0] in "+-":
+        minutes = int(zone[1:3]) * 60 + int(zone[3:])
+        if minutes > 14 * 60 + 59 or int(zone[3:]) > 59:
+            return None
+        try:
+            dt -= timedelta(minutes=minutes if zone[0] == "+" else -minutes)
+        except OverflowError:
+            return None
+    return dt
+
+
 def parse_date(value: str | None) -> datetime | None:
     """A feed's date text as an aware UTC datetime, or None. Never raises."""
     if not value:
         return None
+    fast = _parse_rfc822(value) if len(value) < 40 else None
+    if fast is not None:
+        return fast
     text = " ".join(value.split())
     if not text or len(text) > _MAX_LENGTH:
         return None
