@@ -430,7 +430,7 @@ def set_enclosure(
 # Part of every item digest and channel fingerprint: raising it makes the next refresh of
 # every feed read, clean and store the show and all its items again (after a change to
 # how feeds are parsed or cleaned).
-RULES_VERSION = 2
+RULES_VERSION = 3
 
 
 def item_digest(element: etree._Element, base: str) -> str:

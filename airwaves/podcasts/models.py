@@ -104,6 +104,12 @@ class Podcast(models.Model):
     owner_email = models.CharField(max_length=500, blank=True)
     image_url = models.URLField(max_length=2048, blank=True)
     language = models.CharField(max_length=35, blank=True)
+    # iTunes' show fields (Google Play's when only those are given): "episodic"/"serial",
+    # the publisher's requests not to be listed and that no more episodes will come.
+    itunes_type = models.CharField(max_length=10, blank=True)
+    block = models.BooleanField(null=True)
+    itunes_complete = models.BooleanField(null=True)
+    keywords = models.JSONField(default=list, db_default=[], blank=True)
     explicit = models.BooleanField(null=True)
     copyright = models.CharField(max_length=500, blank=True)
     podcast_guid = models.CharField(max_length=100, blank=True)
@@ -261,6 +267,8 @@ class Episode(models.Model):
     duration = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds")
     image_url = models.URLField(max_length=2048, blank=True)
     explicit = models.BooleanField(null=True)
+    block = models.BooleanField(null=True)  # itunes:block / googleplay:block
+    keywords = models.JSONField(default=list, db_default=[], blank=True)
     season = models.PositiveIntegerField(null=True, blank=True)
     number = models.PositiveIntegerField(null=True, blank=True)
     episode_type = models.CharField(max_length=20, blank=True)
