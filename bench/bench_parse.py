@@ -1,6 +1,6 @@
 """Feed parsing benchmark: airwaves vs feedparser vs bare lxml, on the same bytes.
 
-Run: .venv/bin/python bench/bench_parse.py   (about 30 s; not a test, CI never runs it)
+Run: .venv/bin/python bench/bench_parse.py   (a few minutes; not a test, CI never runs it)
 
 Workloads:
   large   a generated 500-episode podcast feed (~1.7 MB, HTML show notes in content:encoded),
