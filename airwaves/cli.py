@@ -5,7 +5,7 @@
     airwaves crawl [--once] [--all] [--processes N]
     airwaves feeds [--errors] [--dead] [--revive FEED ...]
     airwaves worker [--concurrency N]        (with AIRWAVES_BROKER_URL)
-    airwaves parse SOURCE [--json]
+    airwaves parse SOURCE [SOURCE ...] [--json]
     airwaves reindex                       (rebuild the search index from the tables)
     airwaves manage COMMAND [ARGS ...]     (Django's management commands)
 
@@ -15,13 +15,11 @@ Every command exits non-zero with a one-line reason on failure.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import signal
 import sys
 import threading
-from datetime import datetime
 from pathlib import Path
 
 from airwaves.clibase import CommandError, ensure_database, ensure_static, setup_django
@@ -168,41 +166,62 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     return 0
 
 
-def _json_default(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
-def read_source(source: str) -> tuple[bytes, str]:
-    """Bytes and base URL of a feed given as a URL, a file path, or "-" for stdin."""
+def read_source(source: str) -> tuple[bytes, str, str]:
+    """Bytes, base URL and HTTP charset of a feed given as a URL, a file path, or "-"
+    for stdin."""
     if source == "-":
-        return sys.stdin.buffer.read(), ""
+        return sys.stdin.buffer.read(), "", ""
     if source.startswith(("http://", "https://")):
         from airwaves.crawler.fetch import fetch_feed
+        from airwaves.crawler.parse import http_charset
 
         fetched = fetch_feed(source)
-        return fetched.content, fetched.url
+        return fetched.content, fetched.url, http_charset(fetched.headers.get("Content-Type"))
     path = Path(source)
     if not path.is_file():
         raise CommandError(f"{source}: no such file (give a file path, an http(s) URL or -)")
-    return path.read_bytes(), ""
+    try:
+        return path.read_bytes(), "", ""
+    except OSError as error:
+        raise CommandError(f"{source}: cannot read it ({error.strerror})") from error
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
+    """Each source in turn: a JSON line (or a summary) per source, errors included, so one
+    bad feed among many is reported and the rest still read."""
+    from airwaves.crawler.feed_json import error_document, feed_document
     from airwaves.crawler.parse import parse_feed
 
-    data, base_url = read_source(args.source)
-    feed = parse_feed(data, url=base_url)
-    if args.json:
-        json.dump(dataclasses.asdict(feed), sys.stdout, indent=2, default=_json_default)
-        print()
-    else:
-        print(f"{feed.title} ({feed.format}, {len(feed.episodes)} episodes)")
-        for episode in feed.episodes:
-            date = episode.published.date().isoformat() if episode.published else "no date"
-            print(f"  {date}  {episode.title}")
-    return 0
+    failed = 0
+    out = sys.stdout
+    for source in args.sources:
+        try:
+            data, base_url, charset = read_source(source)
+            feed = parse_feed(data, url=base_url, charset=charset)
+        except Exception as error:  # a bug costs one source, never the others
+            failed += 1
+            if args.json:
+                kind = "SourceError" if isinstance(error, CommandError) else ""
+                document = error_document(source, error, kind)
+                out.write(json.dumps(document, ensure_ascii=False) + "\n")
+                out.flush()
+            else:
+                # A CommandError names its source already.
+                where = "" if isinstance(error, CommandError) else f"{source}: "
+                print(f"airwaves: {where}{error}", file=sys.stderr)
+            continue
+        if args.json:
+            out.write(json.dumps(feed_document(source, feed), ensure_ascii=False) + "\n")
+        else:
+            print(f"{feed.title} ({feed.format}, {len(feed.episodes)} episodes)")
+            for episode in feed.episodes:
+                date = episode.published.date().isoformat() if episode.published else "no date"
+                print(f"  {date}  {episode.title}")
+        out.flush()
+    if failed:
+        # The reasons are on their lines (stdout for JSON); the summary is for a person.
+        print(f"airwaves: {failed} of {len(args.sources)} source(s) failed", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def cmd_feeds(args: argparse.Namespace) -> int:
@@ -332,9 +351,13 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--name", default="airwaves@%h")
     worker.set_defaults(handler=cmd_worker)
 
-    parse = sub.add_parser("parse", help="parse a feed (URL, file or -) and print what was read")
-    parse.add_argument("source")
-    parse.add_argument("--json", action="store_true", help="print the parsed feed as JSON")
+    parse = sub.add_parser("parse", help="parse feeds (URLs, files or -) and print what was read")
+    parse.add_argument("sources", nargs="+", metavar="SOURCE")
+    parse.add_argument(
+        "--json",
+        action="store_true",
+        help="print each feed as one line of JSON (docs/feed-json.md), errors included",
+    )
     parse.set_defaults(handler=cmd_parse)
 
     reindex = sub.add_parser("reindex", help="rebuild the search index from the tables")

@@ -319,6 +319,9 @@ CRAWL_LEASE_SECONDS = envint("AIRWAVES_CRAWL_LEASE_SECONDS", 600)
 # seconds parsing, cleaning and storing (0: no limit), so no feed holds up the others.
 FEED_MAX_ITEMS = envint("AIRWAVES_FEED_MAX_ITEMS", 10_000)
 REFRESH_TIME_BUDGET = envint("AIRWAVES_REFRESH_TIME_BUDGET", 120)
+# Paged feeds (atom:link rel="next"): a refresh reads at most this many pages, the first
+# included (1: the first page only); see crawler/paging.py.
+FEED_MAX_PAGES = envint("AIRWAVES_FEED_MAX_PAGES", 10)
 
 # With a broker (redis://… or amqp://…), refreshes run as Celery tasks on any number
 # of worker machines; without one, in-process.

@@ -12,19 +12,22 @@ from typing import Any
 from lxml import etree
 
 from airwaves.crawler.budget import UNLIMITED, Budget
-from airwaves.crawler.p20_tags import CHANNEL_LISTS, ITEM_LISTS, apply_channel_tags, apply_item_tags
 from airwaves.crawler.p20_media import apply_media_tags
+from airwaves.crawler.p20_tags import CHANNEL_LISTS, ITEM_LISTS, apply_channel_tags, apply_item_tags
 from airwaves.crawler.parse_common import (
     ATOM_NAMESPACES,
     XML_LANG,
     TagNames,
     apply_episode_extensions,
     apply_feed_extensions,
+    google_play_categories,
     html_of,
     index_children,
     itunes_categories,
     join_base,
     longest,
+    media_enclosure,
+    next_page,
     read_items,
     resolve_url,
     set_enclosure,
@@ -33,12 +36,25 @@ from airwaves.crawler.parse_common import (
 )
 from airwaves.crawler.types import ParsedEpisode, ParsedFeed
 from airwaves.lib.dates import parse_date
+from airwaves.lib.durations import parse_duration
 
 # Atom's own elements get bare keys ("title"); Atom 0.3 names are mapped onto 1.0 ones.
 _NAMES = TagNames(own=ATOM_NAMESPACES)
 _LISTS = (
     frozenset(
-        {"entry", "link", "category", "itunes:category", "podcast:funding", "podcast:transcript"}
+        {
+            "entry",
+            "link",
+            "category",
+            "itunes:category",
+            "podcast:funding",
+            "podcast:transcript",
+            "googleplay:category",
+            # Read by the shared Media RSS helpers, which take every one of them.
+            "media:content",
+            "media:group",
+            "media:thumbnail",
+        }
     )
     | CHANNEL_LISTS
     | ITEM_LISTS
@@ -58,6 +74,11 @@ def parse_atom(
     """Reads an Atom <feed> document (`known`: parse_common.read_items)."""
     found = index_children(root, _NAMES, _LISTS)
     base = join_base(url, root)
+    if not base.startswith(("http://", "https://")):
+        # Read from a file or stdin without xml:base: the show's website is the best base.
+        link = _link(found.get("link"), base, "alternate")
+        if link.startswith(("http://", "https://")):
+            base = resolve_url(base, link) if base else link
     feed = ParsedFeed(format="atom")
     apply_feed_extensions(feed, found, base)
     apply_channel_tags(feed, found, base)
@@ -74,9 +95,14 @@ def parse_atom(
     )
     feed.language = (root.get(XML_LANG) or "").strip()
     feed.categories = unique(
-        [*itunes_categories(found, _NAMES), *(_category(c) for c in found.get("category", ()))]
+        [
+            *itunes_categories(found, _NAMES),
+            *(_category(c) for c in found.get("category", ())),
+            *google_play_categories(found),
+        ]
     )
     feed.copyright = text_of(_first(found, "rights"))
+    feed.next_page_url = next_page(found.get("link"), base)
 
     entries = found.get("entry", ())
     feed.episodes = read_items(feed, entries, base, _read_entry, known, max_items, budget)
@@ -120,6 +146,12 @@ def _read_entry(entry: etree._Element, base: str) -> ParsedEpisode | None:
         if (link.get("rel") or "").strip() == "enclosure" and (link.get("href") or "").strip():
             set_enclosure(episode, link, join_base(base, link), "length")
             break
+    else:
+        media = media_enclosure(found, _NAMES)
+        if media is not None:
+            set_enclosure(episode, media, base, "fileSize")
+            if episode.duration is None:
+                episode.duration = parse_duration(media.get("duration"))
     apply_media_tags(episode, found, _NAMES, base)
     if not (episode.title or episode.enclosure_url or episode.guid):
         return None

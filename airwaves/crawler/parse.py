@@ -53,8 +53,10 @@ def parse_feed(
     known: Mapping[str, ParsedEpisode] | None = None,
     max_items: int | None = None,
     budget: Budget = UNLIMITED,
+    charset: str = "",
 ) -> ParsedFeed:
-    """Parse a downloaded feed. `url` is where it came from, for resolving relative URLs.
+    """Parse a downloaded feed. `url` is where it came from, for resolving relative URLs;
+    `charset` is the one its HTTP Content-Type named (see http_charset), if any.
 
     With `known` (stubs of the items stored last time, by the digest of their XML), each
     item gets its digest in `fingerprint`, and items whose XML did not change come back
@@ -64,9 +66,12 @@ def parse_feed(
     At most `max_items` items are read, the newest, with a warning in `feed.warnings`
     when some are left out; past the `budget` it raises BudgetExceeded.
 
-    Raises ParseError, with a reason fit for the operator, when the bytes are not a feed.
+    Raises ParseError, with a reason fit for the operator, when the bytes are not a feed;
+    whatever the bytes, it raises nothing else (BudgetExceeded aside). Repairs that hide a
+    publisher's mistake (broken XML) are noted in `feed.warnings`.
     """
-    root = _load(data)
+    load = _Load()
+    root = load.root(data, charset)
     kind = detect_format(root)
     if kind == "atom":
         feed = parse_atom(root, url=url, known=known, max_items=max_items, budget=budget)
@@ -77,7 +82,17 @@ def parse_feed(
     if not feed.title and not feed.episodes:
         # Storing it would blank the show's details and add nothing.
         raise ParseError(f"not a feed: the {kind.upper()} document has no title and no items")
+    feed.warnings[:0] = load.warnings
     return feed
+
+
+def http_charset(content_type: str | None) -> str:
+    """The charset parameter of a Content-Type header ("" when it names none)."""
+    for parameter in (content_type or "").split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip("\"'").lower()[:40]
+    return ""
 
 
 def detect_format(root: etree._Element) -> str:
@@ -118,16 +133,111 @@ def _parser(*, recover: bool = False, utf8: bool = False) -> etree.XMLParser:
     return parser
 
 
-def _load(data: bytes) -> etree._Element:
-    if not data or not data.strip():
-        raise ParseError("empty document: the server sent no content")
-    if _must_repair(data):
-        return _load_repaired(data)
-    parser = _parser(utf8=_is_mislabelled_utf8(data))
+class _Load:
+    """Bytes to an element tree, keeping notes of what had to be repaired."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+
+    def root(self, data: bytes, charset: str = "") -> etree._Element:
+        if not data or not data.strip():
+            raise ParseError("empty document: the server sent no content")
+        codec = _http_codec(data, charset)
+        if codec is None and _needs_python_decoding(data):
+            codec = _codec(_declared_encoding(data))
+        if codec is not None or _must_repair(data):
+            return self.repaired(data, codec)
+        parser = _parser(utf8=_is_mislabelled_utf8(data))
+        try:
+            return etree.fromstring(data, parser)
+        except etree.XMLSyntaxError as error:
+            return self.repaired(data, strict_error=error)
+
+    def repaired(
+        self,
+        data: bytes,
+        codec: str | None = None,
+        strict_error: etree.XMLSyntaxError | None = None,
+    ) -> etree._Element:
+        return _load_repaired(data, codec, self.warnings, strict_error)
+
+
+def _reason(error: etree.XMLSyntaxError) -> str:
+    message = getattr(error, "msg", "") or str(error)
+    return " ".join(message.split())[:200]
+
+
+# Encodings whose labels feeds use for a larger one, read as that one (as browsers do):
+# "GB2312" text has GBK characters, "Shift_JIS" Windows' extensions, "ISO-8859-1" curly
+# quotes from Windows-1252.
+_SUPERSETS = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "big5": "big5hkscs",
+    "shift_jis": "cp932",
+    "euc_kr": "cp949",
+    "iso8859-1": "cp1252",
+    "latin-1": "cp1252",
+    "ascii": "cp1252",
+}
+# What libxml2 decodes itself, fastest: everything else is decoded by Python's codecs.
+_NATIVE = frozenset({"", "utf-8", "ascii", "iso8859-1"})
+_C1_BYTES = re.compile(rb"[\x80-\x9f]")
+
+
+def _codec(label: str) -> str | None:
+    """Python's codec for an encoding label, widened to its superset; None if unknown."""
+    if not label:
+        return None
     try:
-        return etree.fromstring(data, parser)
-    except etree.XMLSyntaxError:
-        return _load_repaired(data)
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    return _SUPERSETS.get(name, name)
+
+
+def _canonical(label: str) -> str:
+    try:
+        return codecs.lookup(label).name if label else ""
+    except LookupError:
+        return label
+
+
+def _needs_python_decoding(data: bytes) -> bool:
+    """A declared encoding libxml2 would get wrong or might not know: Latin-1 that holds
+    Windows-1252 characters, and every encoding beyond UTF-8 and Latin-1."""
+    declared = _canonical(_declared_encoding(data))
+    if declared.startswith(("utf-16", "utf-32")) or data.isascii():
+        return False
+    if declared not in _NATIVE:
+        return _codec(declared) is not None
+    if declared in ("iso8859-1", "ascii"):
+        return _C1_BYTES.search(data) is not None and not _is_mislabelled_utf8(data)
+    return False
+
+
+def _http_codec(data: bytes, charset: str) -> str | None:
+    """The HTTP charset's codec, when it must win over what the document says: a BOM
+    wins over it, and valid UTF-8 is UTF-8 whatever the labels (servers default to
+    "charset=utf-8" and "iso-8859-1" for everything); otherwise, as RFC 7303 says, the
+    HTTP charset is the document's."""
+    codec = _codec(charset)
+    if codec is None or codec.startswith(("utf-16", "utf-32")) or data.isascii():
+        return None
+    if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    if codec == _codec(_declared_encoding(data) or "utf-8"):
+        return None
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        pass
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+    return codec
 
 
 def _must_repair(data: bytes) -> bool:
@@ -164,27 +274,74 @@ def _is_mislabelled_utf8(data: bytes) -> bool:
     return True
 
 
-def _load_repaired(data: bytes) -> etree._Element:
-    text = _repair(_decode(data))
+def _load_repaired(
+    data: bytes,
+    codec: str | None,
+    warnings: list[str],
+    strict_error: etree.XMLSyntaxError | None = None,
+) -> etree._Element:
+    """Decodes, repairs and parses `data`, noting in `warnings` what was wrong with it.
+    `strict_error` is why the fast path failed, when it was tried."""
+    repairs = _Repairs()
+    text = _repair(_decode(data, codec, repairs), repairs)
     if not text:
         raise ParseError("not a feed: the document contains no XML")
     if text[0] in "{[":
         raise ParseError("not a feed: the document is JSON, not XML (JSON Feed is not supported)")
     if _HTML_START.match(text):
         raise ParseError("not a feed: root element is <html>")
-    body = text.encode("utf-8")
+    body = text.encode("utf-8", "replace")
     try:
-        return etree.fromstring(body, _parser(utf8=True))
+        root = etree.fromstring(body, _parser(utf8=True))
     except etree.XMLSyntaxError as error:
         first_error = error
+    else:
+        if strict_error is not None and not repairs.misdeclared:
+            # (A wrong encoding is all libxml2 complained about when the label lied.)
+            warnings.append(
+                f"the feed is not well-formed XML ({_reason(strict_error)}): it was read after"
+                " repair; check it with an XML validator"
+            )
+        warnings.extend(repairs.notes())
+        return root
     try:
         root = etree.fromstring(body, _parser(recover=True, utf8=True))
     except etree.XMLSyntaxError:
         root = None
     if root is None:
-        reason = getattr(first_error, "msg", "") or str(first_error)
-        raise ParseError(f"not a feed: the document is not XML ({reason})")
+        raise ParseError(f"not a feed: the document is not XML ({_reason(first_error)})")
+    warnings.append(
+        f"the feed is broken XML ({_reason(first_error)}): only what could be read was kept,"
+        " and episodes after the error may be missing"
+    )
+    warnings.extend(repairs.notes())
     return root
+
+
+class _Repairs:
+    """Counts of the mistakes `_repair` fixed, for the feed's warnings."""
+
+    def __init__(self) -> None:
+        self.ampersands = 0
+        self.entities = 0
+        self.characters = 0
+        self.doctype = False
+        self.misdeclared = ""  # "UTF-8, read as Windows-1252" when a label lied
+
+    def notes(self) -> list[str]:
+        notes = []
+        if self.misdeclared:
+            notes.append(f"the feed's encoding is wrong: it says {self.misdeclared}")
+        if self.ampersands:
+            notes.append(f'{self.ampersands:,} unescaped "&" read as text: write "&amp;" in XML')
+        if self.entities and not self.doctype:
+            notes.append(
+                f"{self.entities:,} HTML entities (like &nbsp;) read as their characters:"
+                " XML knows only &amp; &lt; &gt; &quot; &apos; and numeric ones"
+            )
+        if self.characters:
+            notes.append(f"{self.characters:,} control characters removed: XML forbids them")
+        return notes
 
 
 _BOMS = (
@@ -197,11 +354,14 @@ _BOMS = (
 _REAL_NON_ASCII = re.compile("[^\x00-\x7f\ufffd]")
 
 
-def _decode(data: bytes) -> str:
-    """The document as text, trusting a BOM, then the declaration, then the bytes."""
-    for bom, codec in _BOMS:
+def _decode(data: bytes, codec: str | None = None, repairs: _Repairs | None = None) -> str:
+    """The document as text, trusting a BOM, then `codec` (the HTTP charset's), then the
+    declaration, then the bytes."""
+    for bom, bom_codec in _BOMS:
         if data.startswith(bom):
-            return data[len(bom) :].decode(codec, "replace")
+            return data[len(bom) :].decode(bom_codec, "replace")
+    if codec:
+        return data.decode(codec, "replace")
     if data[:4] == b"<\x00?\x00":
         return data.decode("utf-16-le", "replace")
     if data[:4] == b"\x00<\x00?":
@@ -209,16 +369,19 @@ def _decode(data: bytes) -> str:
     declared = _declared_encoding(data)
     if declared in _LATIN and _is_mislabelled_utf8(data):
         declared = "utf-8"
-    if declared and not declared.startswith(("utf-16", "utf-32", "ucs")):
+    declared_codec = _codec(declared)
+    if declared_codec and not declared_codec.startswith(("utf-16", "utf-32", "ucs")):
         try:
-            return data.decode(declared)
-        except (LookupError, UnicodeDecodeError):
-            pass  # unknown codec, or a lie: look at the bytes instead
+            return data.decode(declared_codec)
+        except UnicodeDecodeError:
+            pass  # a lie: look at the bytes instead
     text = data.decode("utf-8", "replace")
     if "\ufffd" not in text or _REAL_NON_ASCII.search(text):
         # UTF-8, perhaps with a few bad bytes: keep the good characters.
         return text
     # Nothing decoded as UTF-8 beyond ASCII: a legacy single-byte encoding, most likely.
+    if repairs is not None:
+        repairs.misdeclared = f"{declared or 'nothing (so UTF-8)'}, but was read as Windows-1252"
     return data.decode("cp1252", "replace")
 
 
@@ -237,7 +400,7 @@ _HTML_ENTITIES = {
 }
 
 
-def _repair(text: str) -> str:
+def _repair(text: str, repairs: _Repairs) -> str:
     start = text.find("<")
     if start < 0:
         return text.strip()
@@ -246,9 +409,19 @@ def _repair(text: str) -> str:
     declaration = _XML_DECLARATION.match(text)
     if declaration:
         text = text[declaration.end() :].lstrip()
-    text = _strip_doctype(text)
-    text = _INVALID_CHARACTERS.sub("", text)
-    return _AMPERSAND.sub(_fix_reference, text)
+    stripped = _strip_doctype(text)
+    repairs.doctype = len(stripped) != len(text)
+    text, repairs.characters = _INVALID_CHARACTERS.subn("", stripped)
+
+    def fix(match: re.Match[str]) -> str:
+        replacement = _fix_reference(match)
+        if match.group(1) is None and match.group(2) is None:
+            repairs.ampersands += 1
+        elif match.group(2) and replacement != match.group():
+            repairs.entities += 1
+        return replacement
+
+    return _AMPERSAND.sub(fix, text)
 
 
 def _strip_doctype(text: str) -> str:

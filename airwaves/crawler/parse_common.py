@@ -245,6 +245,7 @@ def apply_feed_extensions(feed: ParsedFeed, found: dict[str, Any], base: str) ->
     explicit = found.get("itunes:explicit")
     feed.explicit = parse_bool(text_of(explicit)) if explicit is not None else None
     feed.new_feed_url = resolve_url(text_of(found.get("itunes:new-feed-url")), base)
+    apply_itunes_and_google_play(feed, found, base)
     feed.podcast_guid = text_of(found.get("podcast:guid"))
     locked = found.get("podcast:locked")
     feed.locked = parse_bool(text_of(locked)) if locked is not None else None
@@ -253,6 +254,96 @@ def apply_feed_extensions(feed: ParsedFeed, found: dict[str, Any], base: str) ->
     if frequency is not None:
         feed.release_interval = rrule_seconds(frequency.get("rrule") or "")
         feed.complete = parse_bool(frequency.get("complete") or "") is True
+
+
+_SHOW_TYPES = frozenset({"episodic", "serial"})
+
+
+def apply_itunes_and_google_play(feed: ParsedFeed, found: dict[str, Any], base: str) -> None:
+    """The iTunes show fields beyond the basics, and Google Play's as fallbacks: Google
+    Play's tags duplicate iTunes' and are what some feeds (made for Google Podcasts) carry."""
+    show_type = text_of(found.get("itunes:type")).lower()
+    feed.itunes_type = show_type if show_type in _SHOW_TYPES else ""
+    feed.block = flag(found, "itunes:block", "googleplay:block")
+    feed.itunes_complete = flag(found, "itunes:complete", "googleplay:complete")
+    feed.keywords = keywords(found)
+    feed.author = feed.author or text_of(found.get("googleplay:author"))
+    feed.owner_email = feed.owner_email or text_of(found.get("googleplay:email"))
+    feed.image_url = feed.image_url or resolve_url(
+        _attribute(found.get("googleplay:image"), "href"), base
+    )
+    if feed.explicit is None:
+        explicit = found.get("googleplay:explicit")
+        feed.explicit = parse_bool(text_of(explicit)) if explicit is not None else None
+    if not feed.subtitle:
+        feed.subtitle = text_of(found.get("googleplay:description"))
+
+
+def apply_episode_itunes_and_google_play(
+    episode: ParsedEpisode, found: dict[str, Any], names: TagNames, base: str
+) -> None:
+    episode.block = flag(found, "itunes:block", "googleplay:block")
+    episode.keywords = keywords(found, names)
+    if not episode.subtitle:
+        episode.subtitle = text_of(found.get("googleplay:description"))
+    if episode.explicit is None:
+        episode.explicit = flag(found, "googleplay:explicit")
+    if not episode.image_url:
+        episode.image_url = resolve_url(_attribute(found.get("googleplay:image"), "href"), base)
+
+
+def google_play_categories(found: dict[str, Any]) -> list[str]:
+    return [_attribute(c, "text") for c in found.get("googleplay:category", ())]
+
+
+def next_page(links: list[etree._Element] | None, base: str) -> str:
+    """RFC 5005's link to the next (older) page of a paged feed."""
+    for element in links or ():
+        if (element.get("rel") or "").strip().lower() == "next":
+            return resolve_url(element.get("href"), join_base(base, element))
+    return ""
+
+
+def pixels(text: str | None) -> int | None:
+    number = parse_int(text)
+    return number if number else None
+
+
+def _attribute(element: etree._Element | None, name: str) -> str:
+    return (element.get(name) or "").strip() if element is not None else ""
+
+
+def flag(found: dict[str, Any], *keys: str) -> bool | None:
+    """A yes/no tag (the first of `keys` present); None when absent or unreadable."""
+    for key in keys:
+        element = found.get(key)
+        if element is not None:
+            return parse_bool(text_of(element))
+    return None
+
+
+_MAX_KEYWORDS = 100
+
+
+def keywords(found: dict[str, Any], names: TagNames | None = None) -> list[str]:
+    """itunes:keywords, else media:keywords (also inside media:group): comma-separated,
+    deduplicated, at most _MAX_KEYWORDS (Apple reads twelve; spam feeds send thousands)."""
+    element = found.get("itunes:keywords")
+    if element is None:
+        element = found.get("media:keywords")
+    if element is None and names is not None:
+        for group in found.get("media:group", ()):
+            for child in group:
+                if names.of(child.tag) == "media:keywords":
+                    element = child
+                    break
+    text = text_of(element)
+    if not text:
+        return []
+    # str methods, not a regex split: this runs for every item of most feeds.
+    words = dict.fromkeys(k.strip()[:100] for k in text.replace(";", ",").split(","))
+    words.pop("", None)
+    return list(words)[:_MAX_KEYWORDS]
 
 
 _RRULE_PERIODS = {
@@ -326,6 +417,7 @@ def apply_episode_extensions(
     chapters = found.get("podcast:chapters")
     if chapters is not None:
         episode.chapters_url = resolve_url(chapters.get("url"), base)
+    apply_episode_itunes_and_google_play(episode, found, names, base)
 
 
 def set_enclosure(

@@ -20,7 +20,8 @@ from airwaves.crawler.budget import Budget
 from airwaves.crawler.claims import FeedState, claim_feed
 from airwaves.crawler.errors import CrawlError, HTTPStatusError
 from airwaves.crawler.fetch import FetchResult, fetch_feed
-from airwaves.crawler.parse import parse_feed
+from airwaves.crawler.paging import follow_pages
+from airwaves.crawler.parse import http_charset, parse_feed
 from airwaves.crawler.process import channel_fingerprint, process_feed
 from airwaves.crawler.schedule import server_interval
 from airwaves.crawler.store import (
@@ -94,13 +95,26 @@ def finish_refresh(
     # to match the rest. This refresh holds the feed's claim, so nothing else writes
     # these episodes in between (store_feed copes if a claim ran out meanwhile).
     episodes = stored_episodes(state.podcast_id)
+    known = known_items(episodes)
+    max_items = settings.FEED_MAX_ITEMS or None
     parsed = parse_feed(
         fetched.content,
         url=fetched.url,
-        known=known_items(episodes),
-        max_items=settings.FEED_MAX_ITEMS or None,
+        known=known,
+        max_items=max_items,
         budget=budget,
+        charset=http_charset(fetched.headers.get("Content-Type")),
     )
+    if parsed.next_page_url and settings.FEED_MAX_PAGES > 1:
+        follow_pages(
+            parsed,
+            fetched.url,
+            fetch_page,
+            max_pages=settings.FEED_MAX_PAGES,
+            known=known,
+            max_items=max_items,
+            budget=budget,
+        )
     meta.channel_hash = channel_fingerprint(parsed)
     feed = process_feed(parsed, base_url=fetched.url, budget=budget)
     stored = store_feed(state.podcast_id, feed, meta, episodes, budget=budget)
@@ -127,6 +141,12 @@ def fail_refresh(podcast_id: int, error: BaseException) -> RefreshResult:
     except Exception:  # the database itself failed: the lease will expire instead
         log.exception("could not record the failure of feed %s", podcast_id)
     return RefreshResult(podcast_id, "error", error=reason)
+
+
+def fetch_page(url: str) -> tuple[bytes, str, str]:
+    """One more page of a paged feed, fetched like the feed (guarded, with its caps)."""
+    page = fetch_feed(url, **fetch_options())
+    return page.content, page.url, http_charset(page.headers.get("Content-Type"))
 
 
 def fetch_options() -> dict:

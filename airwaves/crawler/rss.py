@@ -10,13 +10,14 @@ from typing import Any
 from lxml import etree
 
 from airwaves.crawler.budget import UNLIMITED, Budget
-from airwaves.crawler.p20_tags import CHANNEL_LISTS, ITEM_LISTS, apply_channel_tags, apply_item_tags
 from airwaves.crawler.p20_media import apply_media_tags
+from airwaves.crawler.p20_tags import CHANNEL_LISTS, ITEM_LISTS, apply_channel_tags, apply_item_tags
 from airwaves.crawler.parse_common import (
     XML_LANG,
     TagNames,
     apply_episode_extensions,
     apply_feed_extensions,
+    google_play_categories,
     html_of,
     index_children,
     itunes_categories,
@@ -24,7 +25,9 @@ from airwaves.crawler.parse_common import (
     longest,
     media_enclosure,
     media_thumbnail,
+    next_page,
     parse_int,
+    pixels,
     read_items,
     resolve_url,
     set_enclosure,
@@ -40,7 +43,19 @@ RDF_RESOURCE = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}resource"
 
 _NAMES = TagNames()
 _CHANNEL_LISTS = (
-    frozenset({"item", "link", "atom:link", "category", "itunes:category", "podcast:funding"})
+    frozenset(
+        {
+            "item",
+            "link",
+            "atom:link",
+            "category",
+            "itunes:category",
+            "podcast:funding",
+            "googleplay:category",
+            "media:thumbnail",
+            "media:group",
+        }
+    )
     | CHANNEL_LISTS
 )
 _ITEM_LISTS = (
@@ -76,10 +91,21 @@ def parse_rss(
         found = index_children(channel, _NAMES, _CHANNEL_LISTS)
     base = join_base(join_base(url, root), channel)
 
+    if not base.startswith(("http://", "https://")):
+        # Read from a file or stdin without xml:base: the show's website is the best base.
+        link = _channel_link(found, base)
+        if link.startswith(("http://", "https://")):
+            base = resolve_url(base, link) if base else link
     feed = _read_channel(found, base)
     if not feed.image_url:
         # RSS 1.0 puts the <image> beside the channel, which only points at it.
-        feed.image_url = _rss_image(found.get("image"), base) or _rss_image(top.get("image"), base)
+        image = found.get("image")
+        if image is None or not _rss_image(image, base):
+            image = top.get("image")
+        feed.image_url = _rss_image(image, base)
+        if feed.image_url:
+            feed.image_width, feed.image_height = _rss_image_size(image)
+    feed.next_page_url = next_page(found.get("atom:link"), base)
     if not feed.language:
         feed.language = (root.get(XML_LANG) or "").strip()
 
@@ -104,7 +130,11 @@ def _read_channel(found: dict[str, Any], base: str) -> ParsedFeed:
         feed.author = text_of(found.get("dc:creator")) or text_of(found.get("managingEditor"))
     feed.language = text_of(found.get("language")) or text_of(found.get("dc:language"))
     feed.categories = unique(
-        [*itunes_categories(found, _NAMES), *(text_of(c) for c in found.get("category", ()))]
+        [
+            *itunes_categories(found, _NAMES),
+            *(text_of(c) for c in found.get("category", ())),
+            *google_play_categories(found),
+        ]
     )
     feed.copyright = text_of(found.get("copyright")) or text_of(found.get("dc:rights"))
     feed.ttl_minutes = parse_int(text_of(found.get("ttl")))
@@ -128,6 +158,15 @@ def _atom_alternate(links: list[etree._Element] | None, base: str) -> str:
         if (element.get("rel") or "alternate") == "alternate":
             return resolve_url(element.get("href"), base)
     return ""
+
+
+def _rss_image_size(image: etree._Element | None) -> tuple[int | None, int | None]:
+    sizes = {"width": None, "height": None}
+    for child in image if image is not None else ():
+        key = _NAMES.of(child.tag)
+        if key in sizes:
+            sizes[key] = pixels(text_of(child))
+    return sizes["width"], sizes["height"]
 
 
 def _rss_image(image: etree._Element | None, base: str) -> str:

@@ -76,6 +76,8 @@ def episode_values(item: ParsedEpisode) -> dict:
         "number": item.episode_number,
         "episode_type": item.episode_type[:20],
         "p20": tags_json(item.tags),
+        "block": item.block,
+        "keywords": item.keywords,
     }
 
 
@@ -263,6 +265,10 @@ def update_podcast(podcast: Podcast, feed: ParsedFeed) -> None:
     podcast.copyright = feed.copyright[:500]
     podcast.podcast_guid = feed.podcast_guid[:100]
     podcast.p20 = tags_json(feed.tags)
+    podcast.itunes_type = feed.itunes_type
+    podcast.block = feed.block
+    podcast.itunes_complete = feed.itunes_complete
+    podcast.keywords = feed.keywords
     if podcast.last_success_at is None or not podcast.slug:
         # The first successful fetch names the page; after that the slug never
         # changes, so the show keeps its URL when the publisher renames it.

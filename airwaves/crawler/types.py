@@ -43,6 +43,9 @@ class ParsedEpisode:
     unchanged: bool = False
     # Podcasting 2.0 tags besides transcript and chapters (crawler/p20_tags.py).
     tags: ItemTags = field(default_factory=lambda: ItemTags())
+    # itunes:block (or googleplay:block): the publisher asks directories not to list it.
+    block: bool | None = None
+    keywords: list[str] = field(default_factory=list)  # itunes:keywords, media:keywords
 
 
 @dataclass(slots=True)
@@ -248,6 +251,8 @@ class ChannelTags:
     update_frequency: str = ""  # podcast:updateFrequency's text ("Weekly")
     update_rrule: str = ""
     update_start: datetime | None = None
+
+
 # Chapters and transcripts, read by crawler/p20_media.py. URLs are absolute http(s) or
 # "" (anything else is dropped when read); lists and texts are capped there.
 
@@ -279,3 +284,14 @@ class EpisodeMedia:
     transcripts: list[MediaLink] = field(default_factory=list)
     # Podlove Simple Chapters, in the feed itself: no fetch needed.
     chapters: list[Chapter] = field(default_factory=list)
+    itunes_type: str = ""  # "episodic", "serial" or ""
+    block: bool | None = None  # itunes:block / googleplay:block
+    # itunes:complete (or googleplay:complete): no more episodes will be published.
+    itunes_complete: bool | None = None
+    keywords: list[str] = field(default_factory=list)  # itunes:keywords, media:keywords
+    # The next page of a paged feed (RFC 5005 atom:link rel="next"), for fetch to follow.
+    next_page_url: str = ""
+    # The show image's size in pixels where the feed states it (RSS <image>'s width and
+    # height, media:thumbnail's), for Apple's 1400 px check; None when not stated.
+    image_width: int | None = None
+    image_height: int | None = None

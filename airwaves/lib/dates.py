@@ -20,12 +20,18 @@ _MONTH_NAMES = (
 ).split()
 _MONTH_ABBRS = ("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec").split()
 
-# US zones are the ones RSS feeds actually use (RFC 822 lists exactly these).
+# RFC 822 lists the US zones; feeds from elsewhere write their own abbreviations. Where
+# one is ambiguous, the reading podcast feeds mean most often wins (IST is India's).
 _ZONES = {
-    "z": 0, "ut": 0, "utc": 0, "gmt": 0,
+    "z": 0, "ut": 0, "utc": 0, "gmt": 0, "wet": 0,
     "est": -5, "edt": -4, "cst": -6, "cdt": -5,
     "mst": -7, "mdt": -6, "pst": -8, "pdt": -7,
-    "bst": 1, "cet": 1, "cest": 2,
+    "akst": -9, "akdt": -8, "hst": -10, "ast": -4, "adt": -3,
+    "nst": -3.5, "ndt": -2.5, "brt": -3, "art": -3,
+    "bst": 1, "ist": 5.5, "west": 1, "cet": 1, "met": 1, "cest": 2, "mest": 2,
+    "eet": 2, "eest": 3, "msk": 3, "sast": 2, "cat": 2, "eat": 3,
+    "pkt": 5, "wib": 7, "ict": 7, "sgt": 8, "hkt": 8, "awst": 8, "kst": 9, "jst": 9,
+    "acst": 9.5, "acdt": 10.5, "aest": 10, "aedt": 11, "nzst": 12, "nzdt": 13,
 }  # fmt: skip
 
 _ISO_LOOSE = re.compile(
@@ -82,6 +88,14 @@ def _build(
     micro: int = 0,
     offset: timedelta | None = None,
 ) -> datetime | None:
+    if hour == 24 and minute == second == micro == 0:
+        # "24:00:00", the end of the day, is the next day's midnight.
+        dt = _build(year, month, day, 0, 0, 0, 0, offset)
+        return dt + timedelta(days=1) if dt else None
+    if day == 31 and month in _THIRTY_DAYS:
+        # "31 Apr": a slip for the month's last day, common enough not to lose the date
+        # over (a "31 Feb" is nonsense, and stays unknown).
+        day = 30
     try:
         dt = datetime(year, month, day, hour, minute, second, micro)
         if offset is not None:
@@ -114,6 +128,19 @@ def _parse_iso_loose(text: str) -> datetime | None:
         _micro(fraction),
         offset,
     )
+
+
+_THIRTY_DAYS = frozenset({4, 6, 9, 11})
+_DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[\sT]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+
+
+def _parse_dotted(text: str) -> datetime | None:
+    """ "15.04.2026 09:00", day first, as European CMSs write it."""
+    match = _DOTTED.match(text)
+    if match is None:
+        return None
+    day, month, year, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+    return _build(year, month, day, hour, minute, second)
 
 
 def _parse_words(text: str) -> datetime | None:
@@ -162,10 +189,46 @@ def _parse_words(text: str) -> datetime | None:
     return _build(year, month, day, hour, minute, second, micro, offset)
 
 
+# RFC 822 as nearly every RSS feed writes it, read without the stdlib's general parser,
+# which costs more than the rest of an item's fields together.
+_RFC822 = re.compile(
+    r"(?:[A-Za-z]{3}, )?(\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) "
+    r"(GMT|UTC?|Z|[+-]\d{4})",
+    re.ASCII,
+)
+_MONTHS = {name.lower(): number for number, name in enumerate(_MONTH_ABBRS, start=1)}
+
+
+def _parse_rfc822(text: str) -> datetime | None:
+    match = _RFC822.fullmatch(text)
+    if match is None:
+        return None
+    day, month_name, year, hour, minute, second, zone = match.groups()
+    month = _MONTHS.get(month_name.lower())
+    if month is None:
+        return None
+    try:
+        dt = datetime(int(year), month, int(day), int(hour), int(minute), int(second), tzinfo=UTC)
+    except ValueError:
+        return None
+    if zone[0] in "+-":
+        minutes = int(zone[1:3]) * 60 + int(zone[3:])
+        if minutes > 14 * 60 + 59 or int(zone[3:]) > 59:
+            return None
+        try:
+            dt -= timedelta(minutes=minutes if zone[0] == "+" else -minutes)
+        except OverflowError:
+            return None
+    return dt
+
+
 def parse_date(value: str | None) -> datetime | None:
     """A feed's date text as an aware UTC datetime, or None. Never raises."""
     if not value:
         return None
+    fast = _parse_rfc822(value) if len(value) < 40 else None
+    if fast is not None:
+        return fast
     text = " ".join(value.split())
     if not text or len(text) > _MAX_LENGTH:
         return None
@@ -185,7 +248,7 @@ def parse_date(value: str | None) -> datetime | None:
             return None
     # The stdlib answered naive (zone unknown, "+02:00", "GMT+2") or not at all: read the
     # words ourselves, and trust a naive stdlib answer only if we cannot do better.
-    parsed = _parse_words(text)
+    parsed = _parse_words(text) or _parse_dotted(text)
     if parsed is None and dt is not None:
         parsed = _to_utc(dt)
     return parsed

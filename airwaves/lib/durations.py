@@ -1,7 +1,8 @@
 """Episode durations: parse what feeds send, format what pages show.
 
 Feeds put anything in itunes:duration ("588", "9:48", "00:09:48 ", "PT9M48S", "1:02:03.5",
-"about an hour"). We keep seconds as an int and render them in one place.
+"about an hour", "9 min"). We keep seconds as an int and render them in one place;
+anything unreadable, zero or longer than a week is unknown (None).
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ import re
 # Longer than a week is a typo or a placeholder (some feeds send 99:99:99 or epoch seconds).
 MAX_SECONDS = 7 * 24 * 3600
 
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# ASCII digits only: float() would read "٣" as 3, and no feed means that.
+_NUMBER = re.compile(r"\d+(?:\.\d+)?", re.ASCII)
 _ISO = re.compile(
     r"P(?:(\d+(?:\.\d+)?)D)?"
     r"(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 
 
@@ -25,13 +27,23 @@ def _round(value: float) -> int:
 
 
 def _checked(seconds: float) -> int | None:
+    # Zero is a placeholder ("0", "00:00:00" from a CMS that never measured the file),
+    # not a length: unknown, so pages do not claim the episode lasts no time at all.
     total = _round(seconds)
-    return total if 0 <= total <= MAX_SECONDS else None
+    return total if 0 < total <= MAX_SECONDS else None
 
 
 def _parse_clock(text: str) -> int | None:
     parts = text.split(":")
-    if len(parts) > 3 or not all(_NUMBER.fullmatch(p) for p in parts):
+    if len(parts) > 3:
+        return None
+    if text.isascii() and all(p.isdigit() for p in parts):
+        # "01:02:03", what nearly every feed sends: whole numbers, no regex needed.
+        seconds = 0
+        for part in parts:
+            seconds = seconds * 60 + int(part)
+        return _checked(seconds)
+    if not all(_NUMBER.fullmatch(p) for p in parts):
         return None
     # Only the seconds field may carry a fraction ("1:02:03.5").
     if any("." in p for p in parts[:-1]):
@@ -65,7 +77,35 @@ def parse_duration(value: str | None) -> int | None:
         return _checked(float(text))
     if text[0] in "Pp":
         return _parse_iso(text)
-    return None
+    return _parse_units(text)
+
+
+_UNITS = re.compile(
+    r"\s*(\d+(?:\.\d+)?)\s*(h|hrs?|hours?|m|mins?|minutes?|s|secs?|seconds?)(?![a-z])\.?",
+    re.IGNORECASE | re.ASCII,
+)
+_UNIT_SECONDS = {"h": 3600, "m": 60, "s": 1}
+
+
+def _parse_units(text: str) -> int | None:
+    """ "1h 2m 3s", "9 min", "48 sec": numbers with units, each unit at most once."""
+    if len(text) > 60:
+        return None
+    seconds = 0.0
+    seen = set()
+    position = 0
+    for match in _UNITS.finditer(text):
+        if match.start() != position:
+            return None
+        unit = match.group(2)[0].lower()
+        if unit in seen:
+            return None
+        seen.add(unit)
+        seconds += float(match.group(1)) * _UNIT_SECONDS[unit]
+        position = match.end()
+    if not seen or text[position:].strip():
+        return None
+    return _checked(seconds)
 
 
 def _split(seconds: int) -> tuple[int, int, int]:

@@ -1,7 +1,6 @@
 from django.contrib import admin, messages
 
-from airwaves.podcasts.models import Category, Episode, Person, Podcast
-from airwaves.podcasts.models import Category, Episode, EpisodeFile, Podcast
+from airwaves.podcasts.models import Category, Episode, EpisodeFile, Person, Podcast
 
 
 @admin.register(Category)
@@ -109,6 +108,8 @@ class PersonAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "episode_count", "updated_at")
     search_fields = ("name", "slug")
     readonly_fields = ("episode_count",)
+
+
 @admin.action(description="Fetch again now")
 def fetch_files_again(modeladmin, request, queryset):
     from django.utils import timezone

@@ -104,6 +104,12 @@ class Podcast(models.Model):
     owner_email = models.CharField(max_length=500, blank=True)
     image_url = models.URLField(max_length=2048, blank=True)
     language = models.CharField(max_length=35, blank=True)
+    # iTunes' show fields (Google Play's when only those are given): "episodic"/"serial",
+    # the publisher's requests not to be listed and that no more episodes will come.
+    itunes_type = models.CharField(max_length=10, blank=True)
+    block = models.BooleanField(null=True)
+    itunes_complete = models.BooleanField(null=True)
+    keywords = models.JSONField(default=list, db_default=[], blank=True)
     explicit = models.BooleanField(null=True)
     copyright = models.CharField(max_length=500, blank=True)
     podcast_guid = models.CharField(max_length=100, blank=True)
@@ -264,6 +270,8 @@ class Episode(models.Model):
     duration = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds")
     image_url = models.URLField(max_length=2048, blank=True)
     explicit = models.BooleanField(null=True)
+    block = models.BooleanField(null=True)  # itunes:block / googleplay:block
+    keywords = models.JSONField(default=list, db_default=[], blank=True)
     season = models.PositiveIntegerField(null=True, blank=True)
     number = models.PositiveIntegerField(null=True, blank=True)
     episode_type = models.CharField(max_length=20, blank=True)
@@ -348,8 +356,6 @@ class Total(models.Model):
         return shards.aggregate(total=models.Sum("value"))["total"] or 0
 
 
-# Registered with the app here; the module says what they are for.
-from airwaves.podcasts.people_models import EpisodePerson, Person, PodcastPerson  # noqa: E402, F401
 class EpisodeFile(models.Model):
     """A chapters or transcript file an episode's feed item points at (podcast:chapters,
     podcast:transcript), and what fetching it in the background gave (podcasts/extras.py).
@@ -430,3 +436,7 @@ class EpisodeChapter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start:g}s {self.title}"
+
+
+# Registered with the app here; the module says what they are for.
+from airwaves.podcasts.people_models import EpisodePerson, Person, PodcastPerson  # noqa: E402, F401

@@ -65,6 +65,29 @@ def utc(*args: int) -> datetime:
         ("2026-4-5 9:00", utc(2026, 4, 5, 9)),
         ("2026/04/15 09:00:00", utc(2026, 4, 15, 9)),
         ("2026-04-15T09:00:00 UTC", utc(2026, 4, 15, 9)),
+        ("2026-04-15T09:00:00-07", utc(2026, 4, 15, 16)),
+        ("20260415T090000Z", utc(2026, 4, 15, 9)),
+        # zones from outside the US, named as their feeds name them
+        ("Wed, 15 Apr 2026 09:00:00 CEST", utc(2026, 4, 15, 7)),
+        ("Wed, 15 Apr 2026 09:00:00 IST", utc(2026, 4, 15, 3, 30)),
+        ("Wed, 15 Apr 2026 09:00:00 AEST", utc(2026, 4, 14, 23)),
+        ("Wed, 15 Apr 2026 09:00:00 JST", utc(2026, 4, 15, 0)),
+        ("Wed, 15 Apr 2026 09:00:00 NZDT", utc(2026, 4, 14, 20)),
+        ("Wed, 15 Apr 2026 09:00:00 NST", utc(2026, 4, 15, 12, 30)),
+        ("Wed, 15 Apr 2026 09:00:00 MSK", utc(2026, 4, 15, 6)),
+        ("Wed, 15 Apr 2026 09:00:00 -0500 (EST)", utc(2026, 4, 15, 14)),
+        # more mistakes
+        ("Wednesday, 15 April 2026 09:00:00 GMT", utc(2026, 4, 15, 9)),
+        ("Tues, 14 Apr 2026 09:00:00 GMT", utc(2026, 4, 14, 9)),
+        ("Thurs, 16 Apr 2026 09:00:00 GMT", utc(2026, 4, 16, 9)),
+        ("Wed,15 Apr 2026 09:00:00 GMT", utc(2026, 4, 15, 9)),
+        ("Wed, 15 Apr 2026 9:00:00 GMT", utc(2026, 4, 15, 9)),
+        ("Wed Apr 15 09:00:00 UTC 2026", utc(2026, 4, 15, 9)),
+        ("Wed, 15 Apr 2026 09:00:00 PM GMT", utc(2026, 4, 15, 21)),
+        ("Thu, 31 Apr 2026 09:00:00 GMT", utc(2026, 4, 30, 9)),
+        ("Wed, 15 Apr 2026 24:00:00 GMT", utc(2026, 4, 16)),
+        ("15.04.2026 09:00", utc(2026, 4, 15, 9)),
+        ("15.04.2026", utc(2026, 4, 15)),
     ],
 )
 def test_parse_date_reads_real_feed_dates_as_aware_utc(value: str, expected: datetime) -> None:
@@ -89,6 +112,12 @@ def test_parse_date_reads_real_feed_dates_as_aware_utc(value: str, expected: dat
         "15 Foo 2026 09:00:00 GMT",
         "Wed, 15 Apr 2026 09:00:00 GMT" * 10,
         "\x00\x01\x02",
+        "Wed, 15 Apr 2026 24:30:00 GMT",
+        "Wed, 32 Apr 2026 09:00:00 GMT",
+        "99.99.2026",
+        "Wed, 15 Apr 99999 09:00:00 GMT",
+        "9999-12-31T23:59:59-14:00",
+        "0001-01-01T00:00:00+14:00",
     ],
 )
 def test_parse_date_gives_none_and_never_raises_for_unparseable_text(value: str | None) -> None:
