@@ -81,6 +81,17 @@ class ParsedFeed:
     # What parse or process left out or cut, for the feed's health record ("the feed
     # lists 1,000,000 items: only the newest 10,000 were read"). Not part of the channel.
     warnings: list[str] = field(default_factory=list)
+    itunes_type: str = ""  # "episodic", "serial" or ""
+    block: bool | None = None  # itunes:block / googleplay:block
+    # itunes:complete (or googleplay:complete): no more episodes will be published.
+    itunes_complete: bool | None = None
+    keywords: list[str] = field(default_factory=list)  # itunes:keywords, media:keywords
+    # The next page of a paged feed (RFC 5005 atom:link rel="next"), for fetch to follow.
+    next_page_url: str = ""
+    # The show image's size in pixels where the feed states it (RSS <image>'s width and
+    # height, media:thumbnail's), for Apple's 1400 px check; None when not stated.
+    image_width: int | None = None
+    image_height: int | None = None
 
 
 # Podcasting 2.0 (https://podcastindex.org/namespace/1.0), read by crawler/p20_tags.py.
@@ -284,14 +295,3 @@ class EpisodeMedia:
     transcripts: list[MediaLink] = field(default_factory=list)
     # Podlove Simple Chapters, in the feed itself: no fetch needed.
     chapters: list[Chapter] = field(default_factory=list)
-    itunes_type: str = ""  # "episodic", "serial" or ""
-    block: bool | None = None  # itunes:block / googleplay:block
-    # itunes:complete (or googleplay:complete): no more episodes will be published.
-    itunes_complete: bool | None = None
-    keywords: list[str] = field(default_factory=list)  # itunes:keywords, media:keywords
-    # The next page of a paged feed (RFC 5005 atom:link rel="next"), for fetch to follow.
-    next_page_url: str = ""
-    # The show image's size in pixels where the feed states it (RSS <image>'s width and
-    # height, media:thumbnail's), for Apple's 1400 px check; None when not stated.
-    image_width: int | None = None
-    image_height: int | None = None
