@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.functional import lazy
 
-from airwaves.podcasts import sitemaps
+from airwaves.podcasts import sharing, sitemaps
 from airwaves.podcasts import views as podcasts
 
 urlpatterns = [
@@ -13,6 +15,12 @@ urlpatterns = [
     path("podcasts/trending/", podcasts.trending_shows, name="podcasts-trending"),
     path("podcasts/<slug:slug>/", podcasts.podcast, name="podcast"),
     path("podcasts/<slug:podcast_slug>/<slug:episode_slug>/", podcasts.episode, name="episode"),
+    path(
+        "podcasts/<slug:podcast_slug>/<slug:episode_slug>/embed/",
+        sharing.embed,
+        name="episode-embed",
+    ),
+    path("oembed", sharing.oembed, name="oembed"),
     path("categories/<slug:slug>/", podcasts.category, name="category"),
     path("", include("airwaves.search.urls")),  # /search, /search/suggest
     # Accounts, favourites, follows, play positions, OPML.
@@ -26,3 +34,8 @@ urlpatterns = [
     path("artwork/", include("airwaves.artwork.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# The admin is named after the site too (AIRWAVES_SITE_NAME), not "Django administration";
+# read when a page is drawn, so the name is the setting's value at that time.
+admin.site.site_header = admin.site.site_title = lazy(lambda: settings.SITE_NAME, str)()
+handler500 = "airwaves.errorpages.server_error"
