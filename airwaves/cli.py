@@ -35,6 +35,21 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def describe_database() -> str:
+    """Which database this command uses, for its first line: with a per-user default
+    data directory, a command run as another user or with another AIRWAVES_DATA_DIR
+    would otherwise open a different, empty one without a word."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"Database: SQLite, {db['NAME']}"
+    where = db["HOST"] or "the local socket"
+    if db["PORT"]:
+        where += f":{db['PORT']}"
+    return f"Database: PostgreSQL, {db['NAME']} on {where}"
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     workers = args.workers
     if workers is None:
@@ -44,6 +59,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if workers < 1:
         raise CommandError("--workers must be 1 or more")
     setup_django()
+    print(describe_database(), file=sys.stderr)
     ensure_database()
     ensure_static()
     if args.demo:
@@ -99,17 +115,36 @@ def start_background_crawler(stop: threading.Event) -> threading.Thread:
     return thread
 
 
-def cmd_add(args: argparse.Namespace) -> int:
-    setup_django()
-    ensure_database()
-    from airwaves.crawler.refresh import refresh_feed
-    from airwaves.podcasts.feeds import InvalidFeedURL, find_or_create_feed
+def looks_like_a_file(value: str) -> bool:
+    """A local path (or file: URL) given where a feed URL belongs."""
+    if value.lower().startswith(("http://", "https://")):
+        return False
+    return (
+        value.startswith(("file:", "/", "./", "../", "~", ".\\"))
+        or "\\" in value
+        or Path(value).exists()
+    )
 
+
+def cmd_add(args: argparse.Namespace) -> int:
     urls = list(args.urls)
     if args.from_file:
         urls += read_url_list(args.from_file)
     if not urls:
         raise CommandError("give feed URLs as arguments or with --from FILE")
+    # Before anything is stored: a feed is followed at its URL, which a file does not have.
+    for raw in urls:
+        if looks_like_a_file(raw):
+            raise CommandError(
+                f"{raw} is a file, not a URL: feeds are added by their http(s) URL, so that "
+                f"they can be refreshed; to read a local file, run: airwaves parse {raw}"
+            )
+    setup_django()
+    print(describe_database(), file=sys.stderr)
+    ensure_database()
+    from airwaves.crawler.refresh import refresh_feed
+    from airwaves.podcasts.feeds import InvalidFeedURL, find_or_create_feed
+
     failures = 0
     for raw in urls:
         try:
@@ -226,6 +261,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 def cmd_feeds(args: argparse.Namespace) -> int:
     setup_django()
+    print(describe_database(), file=sys.stderr)
     ensure_database()
     from django.db.models import Q
 
@@ -243,10 +279,17 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             )
         print(f"revived {revive(chosen)} feeds; they are due now")
         return 0
+    if not feeds.exists():
+        print("No feeds in this database yet; add one with: airwaves add URL")
+        return 0
     if args.errors:
         feeds = feeds.filter(error_count__gt=0)
     if args.dead:
         feeds = feeds.filter(dead=True)
+    if not feeds.exists():
+        which = " and ".join(w for w, on in (("failing", args.errors), ("dead", args.dead)) if on)
+        print(f"No {which} feeds.")
+        return 0
     print(f"{'id':>6}  {'status':<12} {'errors':>6}  {'next check':<16}  feed")
     for feed in feeds.order_by("-error_count", "pk"):
         status = "dead" if feed.dead else feed.fetch_status
@@ -301,12 +344,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="airwaves", description="Live radio and podcasts.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = sub.add_parser("serve", help="run the website")
-    serve.add_argument("--host", default=os.environ.get("AIRWAVES_HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("AIRWAVES_PORT", "8000")))
-    serve.add_argument("--demo", action="store_true", help="load the bundled demo shows first")
+    serve = sub.add_parser(
+        "serve",
+        help="run the website",
+        description="Serves the website and, unless --no-crawl, refreshes feeds in the same "
+        "process. The database is in AIRWAVES_DATA_DIR (default: a per-user data directory) "
+        "or at DATABASE_URL; its location is printed first.",
+    )
     serve.add_argument(
-        "--no-crawl", action="store_true", help="do not refresh feeds from this process"
+        "--host",
+        default=os.environ.get("AIRWAVES_HOST", "127.0.0.1"),
+        help="address to listen on (default: $AIRWAVES_HOST, else 127.0.0.1: this machine "
+        "only; 0.0.0.0 for every interface)",
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("AIRWAVES_PORT", "8000")),
+        help="port to listen on (default: $AIRWAVES_PORT, else 8000)",
+    )
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="load the bundled demo shows first, from local files (default: off)",
+    )
+    serve.add_argument(
+        "--no-crawl",
+        action="store_true",
+        help="do not refresh feeds from this process (default: off, feeds are refreshed)",
     )
     serve.add_argument(
         "--workers",
@@ -317,38 +382,80 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=cmd_serve)
 
-    add = sub.add_parser("add", help="add feeds to the directory and fetch them now")
-    add.add_argument("urls", nargs="*", metavar="URL")
+    add = sub.add_parser(
+        "add",
+        help="add feeds to the directory and fetch them now",
+        description="Adds each feed by its URL, fetches it now and prints its page. A feed "
+        "is followed at its URL; to read a feed in a local file, use `airwaves parse FILE`.",
+    )
+    add.add_argument("urls", nargs="*", metavar="URL", help="feed URLs (http:// or https://)")
     add.add_argument(
         "--from",
         dest="from_file",
         metavar="FILE",
-        help="read URLs from FILE, one a line (- for stdin)",
+        help="also read URLs from FILE, one a line, # for comments (- for stdin; default: none)",
     )
     add.set_defaults(handler=cmd_add)
 
     crawl = sub.add_parser("crawl", help="refresh feeds that are due")
-    crawl.add_argument("--once", action="store_true", help="one pass over the due feeds, then exit")
-    crawl.add_argument("--all", action="store_true", help="treat every feed as due")
+    crawl.add_argument(
+        "--once",
+        action="store_true",
+        help="one pass over the due feeds, then exit (default: off, keep refreshing until stopped)",
+    )
+    crawl.add_argument(
+        "--all",
+        action="store_true",
+        help="treat every feed as due, in the first pass (default: off, only due feeds)",
+    )
     crawl.add_argument(
         "--processes",
         type=int,
         default=1,
         metavar="N",
-        help="crawl in N processes (one per core is a good start)",
+        help="crawl in N processes (default: 1; one per core is a good start)",
     )
     crawl.set_defaults(handler=cmd_crawl)
 
     feeds = sub.add_parser("feeds", help="list feeds and their health; revive dead feeds")
-    feeds.add_argument("--errors", action="store_true", help="only feeds whose last fetch failed")
-    feeds.add_argument("--dead", action="store_true", help="only feeds declared dead")
-    feeds.add_argument("--revive", nargs="+", metavar="FEED", help="ids or URLs to check again now")
+    feeds.add_argument(
+        "--errors",
+        action="store_true",
+        help="only feeds whose last fetch failed (default: off, every feed)",
+    )
+    feeds.add_argument(
+        "--dead", action="store_true", help="only feeds declared dead (default: off, every feed)"
+    )
+    feeds.add_argument(
+        "--revive",
+        nargs="+",
+        metavar="FEED",
+        help="ids or URLs of feeds to check again now, instead of listing (default: none)",
+    )
     feeds.set_defaults(handler=cmd_feeds)
 
-    worker = sub.add_parser("worker", help="run a Celery worker that refreshes feeds")
-    worker.add_argument("--concurrency", type=int, default=8)
-    worker.add_argument("--loglevel", default="warning")
-    worker.add_argument("--name", default="airwaves@%h")
+    worker = sub.add_parser(
+        "worker",
+        help="run a Celery worker that refreshes feeds",
+        description="Needs AIRWAVES_BROKER_URL and the celery extra.",
+    )
+    worker.add_argument(
+        "--concurrency",
+        type=int,
+        default=8,
+        metavar="N",
+        help="feeds refreshed at once by this worker (default: 8)",
+    )
+    worker.add_argument(
+        "--loglevel",
+        default="warning",
+        help="Celery's log level: debug, info, warning, error (default: warning)",
+    )
+    worker.add_argument(
+        "--name",
+        default="airwaves@%h",
+        help="the worker's name; %%h is the host name (default: airwaves@%%h)",
+    )
     worker.set_defaults(handler=cmd_worker)
 
     parse = sub.add_parser("parse", help="parse feeds (URLs, files or -) and print what was read")

@@ -1,7 +1,8 @@
 """Django settings for Airwaves, read from the environment.
 
 Every setting has a default that works on a fresh checkout with no configuration:
-SQLite under AIRWAVES_DATA_DIR (./data by default), debug off, a generated secret key.
+SQLite under AIRWAVES_DATA_DIR (a per-user data directory by default, lib/datadir.py),
+debug off, a generated secret key.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from airwaves.lib.datadir import data_dir
 from airwaves.lib.hosts import allowed_hosts
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -35,7 +37,8 @@ def envsecret(name: str, default: str = "") -> str:
     return default
 
 
-DATA_DIR = Path(os.environ.get("AIRWAVES_DATA_DIR") or Path.cwd() / "data").resolve()
+# The same directory wherever a command is run from (lib/datadir.py).
+DATA_DIR = data_dir()
 
 
 def _secret_key() -> str:

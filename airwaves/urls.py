@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.functional import lazy
 
-from airwaves.podcasts import sitemaps
+from airwaves.podcasts import sharing, sitemaps
 from airwaves.podcasts import views as podcasts
 from airwaves.podcasts.people import person
 
@@ -14,6 +16,12 @@ urlpatterns = [
     path("podcasts/trending/", podcasts.trending_shows, name="podcasts-trending"),
     path("podcasts/<slug:slug>/", podcasts.podcast, name="podcast"),
     path("podcasts/<slug:podcast_slug>/<slug:episode_slug>/", podcasts.episode, name="episode"),
+    path(
+        "podcasts/<slug:podcast_slug>/<slug:episode_slug>/embed/",
+        sharing.embed,
+        name="episode-embed",
+    ),
+    path("oembed", sharing.oembed, name="oembed"),
     path("categories/<slug:slug>/", podcasts.category, name="category"),
     path("people/<slug:slug>/", person, name="person"),
     path("", include("airwaves.search.urls")),  # /search, /search/suggest
@@ -30,3 +38,8 @@ urlpatterns = [
     # gPodder API v2 and Nextcloud gpoddersync, for podcast apps.
     path("", include("airwaves.sync.urls")),
 ]
+
+# The admin is named after the site too (AIRWAVES_SITE_NAME), not "Django administration";
+# read when a page is drawn, so the name is the setting's value at that time.
+admin.site.site_header = admin.site.site_title = lazy(lambda: settings.SITE_NAME, str)()
+handler500 = "airwaves.errorpages.server_error"

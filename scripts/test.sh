@@ -15,6 +15,7 @@ if ! command -v chromium >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
 fi
 sh scripts/install-radio-test-deps.sh  # icecast2 and ffmpeg for the live-radio tests
+sh scripts/install-axe.sh  # axe-core for the accessibility tests
 
 # PostgreSQL on 127.0.0.1:5432: start the local cluster if it is installed but stopped.
 PG_HOST=127.0.0.1

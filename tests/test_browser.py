@@ -33,25 +33,32 @@ def test_the_demo_episode_page_plays_and_has_every_section(page):
         "Podcast",
         "Episode Details",
         "Questions About This Episode",
-        "Quick Answers",
+        "Quick Answers About This Episode",
         "Related Episodes",
     ]:
         assert page.get_by_role("heading", name=heading, exact=True).is_visible(), heading
     assert page.get_by_role("navigation", name="Breadcrumb").is_visible()
     assert page.locator(".hero .chip").inner_text() == "Technology"
-    assert page.locator(".hero .facts").inner_text().split() == ["Apr", "15,", "2026", "00:09:48"]
+    assert page.locator(".hero .facts").inner_text().split() == [
+        "Apr",
+        "15,",
+        "2026",
+        "00:09:48",
+        "Technology",
+    ]
     assert page.get_by_role("button", name="Add to favourites").is_visible()
     artwork_loaded = page.locator(".hero img.artwork").evaluate("img => img.naturalWidth > 0")
     assert artwork_loaded
 
-    page.get_by_role("link", name="▶ Listen").click()
+    page.get_by_role("button", name="▶ Listen").click()
     # It plays in the player bar, which keeps playing across pages (tests/listeners/).
     page.wait_for_function(
         "() => { const a = document.getElementById('player-audio');"
         " return !a.paused && a.currentTime > 0.3; }",
         timeout=10_000,
     )
-    assert page.get_by_role("link", name="❚❚ Pause").is_visible()
+    assert page.get_by_role("button", name="❚❚ Pause").is_visible()
+    assert page.locator(".hero [data-player-play]").get_attribute("aria-pressed") == "true"
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "episode-page.png", full_page=True)
@@ -75,7 +82,7 @@ def test_from_home_to_show_to_episode(page):
     page.goto("/")
     page.get_by_role("link", name="Why ice floats").click()
     page.wait_for_url("**/podcasts/small-science/why-ice-floats/")
-    page.locator("#podcast a.podcast-card").click()
+    page.locator("#podcast").get_by_role("link", name="Small Science").click()
     page.wait_for_url("**/podcasts/small-science/")
     assert page.locator("h1").inner_text() == "Small Science"
     assert page.locator(".episode-list .row-title").count() == 3

@@ -28,6 +28,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 # Square thumbnail sizes, in pixels. Templates choose among them (the smallest one at
 # least twice the displayed width, for HiDPI screens), so changing this list changes URLs.
 SIZES = (64, 160, 320, 640)
+# The share image, for og:image and twitter:image: link previews want a raster of at
+# least 1200 px (a smaller one is shown as a small thumbnail beside the link, or not at
+# all), and read JPEG everywhere. Never shown on our own pages.
+SHARE_SIZE = 1200
+# Every file made of an image, as (size, extension).
+FILES = (*((size, fmt) for size in SIZES for fmt in ("webp", "jpg")), (SHARE_SIZE, "jpg"))
 # Pillow format names we decode (the JPEG reader also opens cameras' MPO files).
 FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "ICO")
 WEBP_QUALITY = 80
@@ -96,8 +102,8 @@ def open_image(data: bytes, *, max_pixels: int) -> tuple[Image.Image, tuple[int,
             )
         if image.format == "JPEG":
             # Decode at the smallest scale (1/2, 1/4, 1/8) that still covers our largest
-            # thumbnail: a 3000 px cover then costs a sixteenth of the memory and time.
-            image.draft("RGB", (max(SIZES), max(SIZES)))
+            # file: a 5000 px cover then costs a sixteenth of the memory and time.
+            image.draft("RGB", (SHARE_SIZE, SHARE_SIZE))
         try:
             image.load()  # the first frame only, for animations
         except (OSError, ValueError, SyntaxError, EOFError) as exc:
@@ -147,7 +153,8 @@ def encode(image: Image.Image, fmt: str) -> bytes:
 
 
 def make_thumbnails(data: bytes, *, max_pixels: int, fit: str = "cover") -> Thumbnails:
-    """Every size in SIZES, as WebP and as JPEG. Raises ImageRefused."""
+    """Every size in SIZES, as WebP and as JPEG, and the JPEG share image (FILES).
+    Raises ImageRefused."""
     image, (width, height) = open_image(data, max_pixels=max_pixels)
     source_format = image.format or ""
     try:
@@ -156,13 +163,14 @@ def make_thumbnails(data: bytes, *, max_pixels: int, fit: str = "cover") -> Thum
         image = _rgb(image, keep_alpha=True)
         # A cheap box reduction first, down to no less than twice our largest size:
         # the steps below then work on a few megabytes, whatever the original's size.
-        factor = min(image.size) // (2 * SIZES[-1])
+        factor = min(image.size) // (2 * SHARE_SIZE)
         if factor >= 2:
             image = image.reduce(factor)
-        files = []
         # The largest from the original, each smaller one from the largest: as sharp,
-        # and a 3000 px original is resampled once instead of four times.
-        largest = square(image, SIZES[-1], fit=fit)
+        # and a 3000 px original is resampled once instead of five times.
+        share = square(image, SHARE_SIZE, fit=fit)
+        files = [Thumbnail(SHARE_SIZE, "jpg", encode(share, "jpg"))]
+        largest = share.resize((SIZES[-1], SIZES[-1]), Image.Resampling.LANCZOS)
         for size in SIZES:
             thumb = (
                 largest

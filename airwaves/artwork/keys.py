@@ -15,7 +15,7 @@ import hashlib
 import re
 from typing import NamedTuple
 
-from airwaves.artwork.images import SIZES
+from airwaves.artwork.images import SHARE_SIZE, SIZES
 
 SCHEME = b"airwaves-artwork-1"
 KEY_PATTERN = re.compile(r"^[0-9a-f]{32}$")
@@ -48,3 +48,8 @@ def thumbnail_urls(url: str, width: int = DEFAULT_WIDTH) -> ThumbnailURLs:
     size = size_for(width)
     base = f"/artwork/{key}/{size}"
     return ThumbnailURLs(f"{base}.webp", f"{base}.jpg", size, width)
+
+
+def share_image_url(url: str) -> str:
+    """The JPEG of at least 1200 px that link previews (og:image, twitter:image) show."""
+    return f"/artwork/{artwork_key(url)}/{SHARE_SIZE}.jpg"

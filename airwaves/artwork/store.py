@@ -13,11 +13,9 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image
 
-from airwaves.artwork.images import SIZES, Thumbnails, make_thumbnails
+from airwaves.artwork.images import FILES, Thumbnails, make_thumbnails
 from airwaves.artwork.keys import artwork_key
 from airwaves.artwork.models import Artwork
-
-FORMATS = ("webp", "jpg")
 
 
 def image_host(url: str) -> str:
@@ -47,19 +45,16 @@ def save_thumbnails(key: str, content_hash: str, thumbnails: Thumbnails) -> str:
 
 
 def all_stored(prefix: str) -> bool:
-    return all(
-        default_storage.exists(f"{prefix}/{size}.{fmt}") for size in SIZES for fmt in FORMATS
-    )
+    return all(default_storage.exists(f"{prefix}/{size}.{fmt}") for size, fmt in FILES)
 
 
 def delete_thumbnails(prefix: str) -> None:
     if not prefix:
         return
-    for size in SIZES:
-        for fmt in FORMATS:
-            name = f"{prefix}/{size}.{fmt}"
-            if default_storage.exists(name):
-                default_storage.delete(name)
+    for size, fmt in FILES:
+        name = f"{prefix}/{size}.{fmt}"
+        if default_storage.exists(name):
+            default_storage.delete(name)
 
 
 def store_local_artwork(url: str, path: Path, *, fit: str = Artwork.Fit.COVER) -> Artwork:

@@ -22,7 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModif
 from django.views.decorators.http import require_safe
 from PIL import Image
 
-from airwaves.artwork.images import SIZES
+from airwaves.artwork.images import FILES
 from airwaves.artwork.models import Artwork
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ PLACEHOLDER_COLOUR = (221, 216, 245)
 
 @require_safe
 def thumbnail(request: HttpRequest, key: str, size: int, fmt: str) -> HttpResponse:
-    if size not in SIZES or fmt not in CONTENT_TYPES:
+    if (size, fmt) not in FILES:
         raise Http404("no such thumbnail size or format")
     row = Artwork.objects.filter(key=key).values_list("status", "stored", "content_hash").first()
     status, stored, content_hash = row or (Artwork.Status.PENDING, "", "")
@@ -49,7 +49,7 @@ def thumbnail(request: HttpRequest, key: str, size: int, fmt: str) -> HttpRespon
             response["Cache-Control"] = cache_control
             return response
         try:
-            # Our own thumbnails, at most 640 px square (tens of kilobytes): read whole.
+            # Our own thumbnails, at most 1200 px square (a few hundred kilobytes): read whole.
             # FileResponse would stream a synchronous file, which Django's ASGI handler
             # can only do through a thread per chunk, with a warning each time.
             with default_storage.open(f"{stored}/{size}.{fmt}") as file:

@@ -21,12 +21,18 @@ def register(sub) -> None:
         "day (the others are).",
     )
     imp.add_argument("file", metavar="FILE", help="the OPML file, or - for standard input")
-    imp.add_argument("--user", required=True, metavar="USERNAME")
+    imp.add_argument(
+        "--user", required=True, metavar="USERNAME", help="whose follows (required; no default)"
+    )
     imp.set_defaults(handler=cmd_import_opml)
 
     exp = sub.add_parser("export-opml", help="print a user's follows as OPML 2.0")
-    exp.add_argument("--user", required=True, metavar="USERNAME")
-    exp.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    exp.add_argument(
+        "--user", required=True, metavar="USERNAME", help="whose follows (required; no default)"
+    )
+    exp.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (default: standard output)"
+    )
     exp.set_defaults(handler=cmd_export_opml)
 
 

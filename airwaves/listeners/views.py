@@ -249,6 +249,10 @@ class LoginView(auth_views.LoginView):
     authentication_form = RateLimitedAuthenticationForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        # Django's view names the site after the request's host; ours has a name.
+        return super().get_context_data(**kwargs) | {"site_name": settings.SITE_NAME}
+
     def form_invalid(self, form):
         response = super().form_invalid(form)
         refusal = getattr(self.request, ratelimit.REFUSAL_ATTRIBUTE, None)

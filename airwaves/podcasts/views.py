@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.db import connection
 from django.db.models import F, Q
@@ -9,10 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from airwaves.artwork.keys import share_image_url
 from airwaves.podcasts import structured, trending
 from airwaves.podcasts.counters import FUTURE_SLACK
 from airwaves.podcasts.extras import media_of
-from airwaves.podcasts.faq import episode_questions
+from airwaves.podcasts.faq import episode_text
 from airwaves.podcasts.models import LISTED, Category, Episode, Podcast, Total
 from airwaves.podcasts.paging import IndexedRows, counted_page, short_list_page
 
@@ -155,6 +158,7 @@ def podcast(request, slug: str):
         "trail": trail,
         "canonical": absolute(show.get_absolute_url())
         + (f"?page={page.number}" if page.number > 1 else ""),
+        "share_image": absolute(share_image_url(show.image_url)) if show.image_url else "",
         "jsonld": [
             structured.podcast_series(show, absolute),
             structured.breadcrumbs(trail, absolute),
@@ -172,7 +176,7 @@ def episode(request, podcast_slug: str, episode_slug: str):
     )
     show = item.podcast
     related = list(show.episodes.exclude(pk=item.pk).order_by(*NEWEST_FIRST)[:RELATED_EPISODES])
-    questions = episode_questions(item, related_count=len(related))
+    sentences = episode_text(item, related_count=len(related))
     absolute = absolute_url_maker(request)
     trail = [("Podcasts", "/podcasts/")]
     if show.category_id:
@@ -182,14 +186,21 @@ def episode(request, podcast_slug: str, episode_slug: str):
         "episode": item,
         "podcast": show,
         "related": related,
-        "questions": questions,
+        "sentences": sentences,
         "trail": trail,
         "canonical": absolute(item.get_absolute_url()),
         "absolute_audio": absolute(item.enclosure_url) if item.has_audio else "",
-        "absolute_image": absolute(item.artwork_url) if item.artwork_url else "",
+        # Link previews: a raster of at least 1200 px, the player for other sites, oEmbed.
+        "share_image": absolute(share_image_url(item.artwork_url)) if item.artwork_url else "",
+        "embed_url": absolute(reverse("episode-embed", args=[show.slug, item.slug])),
+        "oembed_url": absolute(
+            reverse("oembed")
+            + "?"
+            + urlencode({"url": absolute(item.get_absolute_url()), "format": "json"})
+        ),
         "jsonld": [
             structured.podcast_episode(item, absolute),
-            structured.faq_page(questions),
+            structured.faq_page(sentences.all_questions),
             structured.breadcrumbs(trail, absolute),
         ],
     }

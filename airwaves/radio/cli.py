@@ -29,20 +29,31 @@ def register(sub) -> None:
         "--example",
         action="store_true",
         help="import the short example list of public stations bundled with Airwaves "
-        "(they stream from the internet)",
+        "(they stream from the internet; default: off)",
     )
     imp.add_argument(
         "--resolve",
         action="store_true",
         help="fetch each URL now to find the real stream behind playlists and redirects "
-        "(otherwise the station checks do it)",
+        "(default: off, the station checks do it)",
     )
     imp.set_defaults(handler=cmd_import_stations)
 
     exp = sub.add_parser("export-stations", help="print stations as M3U or radio-browser JSON")
-    exp.add_argument("--format", choices=["m3u", "json"], default="json")
-    exp.add_argument("--user", metavar="USERNAME", help="only this user's favourite stations")
-    exp.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    exp.add_argument(
+        "--format",
+        choices=["m3u", "json"],
+        default="json",
+        help="M3U playlist or radio-browser JSON (default: json)",
+    )
+    exp.add_argument(
+        "--user",
+        metavar="USERNAME",
+        help="only this user's favourite stations (default: every station)",
+    )
+    exp.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (default: standard output)"
+    )
     exp.set_defaults(handler=cmd_export_stations)
 
     check = sub.add_parser(
@@ -53,9 +64,19 @@ def register(sub) -> None:
         "check due stations in the background.",
     )
     check.add_argument("slugs", nargs="*", metavar="STATION", help="station slugs or UUIDs")
-    check.add_argument("--all", action="store_true", help="check every station now")
-    check.add_argument("--limit", type=int, default=1000, help="at most this many (default 1000)")
-    check.add_argument("--concurrency", type=int, default=16)
+    check.add_argument(
+        "--all", action="store_true", help="check every station now (default: off, due ones)"
+    )
+    check.add_argument(
+        "--limit", type=int, default=1000, help="at most this many stations (default: 1000)"
+    )
+    check.add_argument(
+        "--concurrency",
+        type=int,
+        default=16,
+        metavar="N",
+        help="stations checked at once (default: 16)",
+    )
     check.set_defaults(handler=cmd_check_stations)
 
 

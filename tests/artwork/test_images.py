@@ -10,7 +10,7 @@ import tracemalloc
 import pytest
 from PIL import Image
 
-from airwaves.artwork.images import SIZES, ImageRefused, make_thumbnails
+from airwaves.artwork.images import FILES, ImageRefused, make_thumbnails
 from tests.artwork.conftest import image_bytes, many_frames_gif, png_header_only, three_bands
 
 MAX_PIXELS = 50_000_000
@@ -27,7 +27,8 @@ def test_it_makes_every_size_as_webp_and_jpeg():
 
     assert (thumbnails.source_format, thumbnails.width, thumbnails.height) == ("PNG", 800, 600)
     made = {(t.size, t.format): decoded(t.data) for t in thumbnails.files}
-    assert set(made) == {(size, fmt) for size in SIZES for fmt in ("webp", "jpg")}
+    assert set(made) == set(FILES)
+    assert (1200, "jpg") in made  # the share image, for link previews
     for (size, fmt), image in made.items():
         assert image.size == (size, size)
         assert image.format == {"webp": "WEBP", "jpg": "JPEG"}[fmt]
@@ -63,7 +64,7 @@ def test_a_station_logo_is_contained_and_padded():
 def test_it_reads_the_formats_feeds_use(fmt, kwargs):
     thumbnails = make_thumbnails(image_bytes(fmt, (64, 64), **kwargs), max_pixels=MAX_PIXELS)
     assert thumbnails.source_format == fmt
-    assert len(thumbnails.files) == 2 * len(SIZES)
+    assert len(thumbnails.files) == len(FILES)
 
 
 def test_cmyk_and_transparent_palette_images_become_rgb():

@@ -53,12 +53,14 @@ def test_a_guest_hearts_an_episode_logs_in_and_finds_it_in_favourites(page, alic
 
 def test_the_player_keeps_playing_across_a_navigation(page):
     page.goto(ROOT_CAUSE)
-    page.get_by_role("link", name="▶ Listen").click()
+    page.get_by_role("button", name="▶ Listen").click()
     page.wait_for_function(PLAYING, timeout=10_000)
     assert page.locator("#player .player-title").inner_text().startswith("My new book")
     page.evaluate("() => { window.playerAudio = document.getElementById('player-audio'); }")
 
-    page.locator("#podcast a.podcast-card").click()
+    page.locator("#podcast").get_by_role(
+        "link", name="The Backend Engineering Show with Hussein Nasser"
+    ).click()
     page.wait_for_url("**/podcasts/the-backend-engineering-show-with-hussein-nasser/")
     assert page.locator("h1").inner_text() == "The Backend Engineering Show with Hussein Nasser"
 
@@ -83,7 +85,7 @@ def test_the_player_bar_controls_and_saved_positions(page, alice):
     page.locator(".account-menu summary").wait_for()
 
     page.goto(ROOT_CAUSE)
-    page.get_by_role("link", name="▶ Listen").click()
+    page.get_by_role("button", name="▶ Listen").click()
     page.wait_for_function(PLAYING, timeout=10_000)
 
     page.locator("#player").get_by_label("Playback speed").select_option("2")

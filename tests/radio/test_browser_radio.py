@@ -82,9 +82,9 @@ def test_a_station_plays_and_its_title_changes_live(page, on_air, icecast):
     title = page.locator("#now-playing .np-title")
     title.filter(has_text="Airwaves - First Song").wait_for(timeout=10_000)
 
-    page.get_by_role("link", name="▶ Listen").click()
+    page.get_by_role("button", name="▶ Listen").click()
     page.wait_for_function(PLAYING, timeout=15_000)
-    assert page.get_by_role("link", name="❚❚ Pause").is_visible()
+    assert page.get_by_role("button", name="❚❚ Pause").is_visible()
     assert page.locator("#player-audio").get_attribute("src") == f"/radio/{on_air.slug}/stream"
     # With JavaScript the bar plays; the page's own player is the no-script fallback.
     assert not page.locator("#station-audio").is_visible()
@@ -136,7 +136,7 @@ def hls_station(feed_server, tmp_path):
 
 def play(page, station) -> None:
     page.goto(f"/radio/{station.slug}/")
-    page.get_by_role("link", name="▶ Listen").click()
+    page.get_by_role("button", name="▶ Listen").click()
     page.wait_for_function(PLAYING, timeout=15_000)
 
 
@@ -160,7 +160,7 @@ def test_an_hls_station_plays_through_hls_js_where_the_browser_cannot(page, hls_
 
 def test_the_bar_keeps_playing_the_station_across_pages(page, on_air):
     page.goto(f"/radio/{on_air.slug}/")
-    page.get_by_role("link", name="▶ Listen").click()
+    page.get_by_role("button", name="▶ Listen").click()
     page.wait_for_function(PLAYING, timeout=15_000)
     page.evaluate("() => { window.playerAudio = document.getElementById('player-audio'); }")
 
@@ -214,7 +214,7 @@ def test_an_episode_takes_the_bar_back_from_a_station(page, on_air, demo):
     page.goto(f"/radio/{on_air.slug}/")
     page.get_by_role("button", name="Add to favourites").click()
     page.get_by_role("button", name="In your favourites").wait_for()  # a guest's heart, in place
-    page.get_by_role("link", name="▶ Listen").click()
+    page.get_by_role("button", name="▶ Listen").click()
     page.wait_for_function(PLAYING, timeout=15_000)
 
     # Boosted navigation all the way, so the station is still playing when it is replaced.

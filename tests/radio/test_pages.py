@@ -178,7 +178,7 @@ def test_the_station_page_shows_the_station(client, directory):
     assert doc.xpath('//a[@rel="nofollow ugc noopener"]/@href') == ["https://jazz.example.org/"]
     # Plain http: played through this site's proxy.
     assert doc.xpath('//audio[@id="station-audio"]/@src') == ["/radio/jazz-fm/stream"]
-    (listen,) = doc.xpath('//a[@data-station="jazz-fm"]')
+    (listen,) = doc.xpath('//button[@data-station="jazz-fm"]')
     assert listen.get("data-src") == "/radio/jazz-fm/stream"
     assert listen.get("data-title") == "Jazz FM"
     assert listen.get("data-events") == "/radio/jazz-fm/events"
@@ -206,7 +206,7 @@ def test_an_hls_station_plays_with_hls_js_where_needed(client):
     doc = page(client, "/radio/hls-news/")
     # Without JavaScript the page's own player (native HLS only); with it, the player bar.
     assert doc.xpath('//audio[@id="station-audio"]/@src') == ["https://news.example.com/live.m3u8"]
-    (listen,) = doc.xpath("//a[@data-station]")
+    (listen,) = doc.xpath("//button[@data-station]")
     assert listen.get("data-src") == "https://news.example.com/live.m3u8"
     assert listen.get("data-hls") == "1"
     # The content-hashed name (tests/test_static.py), as {% static %} gives it.
@@ -233,9 +233,9 @@ def test_a_broken_station_says_so_and_offers_no_listen_button(client, directory)
     doc = page(client, "/radio/gone-radio/")
     text = " ".join(doc.text_content().split())
     assert "was not on air when it was last checked (HTTP 404 Not Found" in text
-    assert not doc.xpath("//header//a[@data-player-play]")
+    assert not doc.xpath("//header//*[@data-player-play]")
     # Still playable: with JavaScript from a button in the Listen card, without from the page's player.
-    assert doc.xpath('//section[@id="listen"]//a[@data-station="gone-radio"]/text()') == [
+    assert doc.xpath('//section[@id="listen"]//button[@data-station="gone-radio"]/text()') == [
         "▶ Try to play it"
     ]
 

@@ -202,8 +202,20 @@
       const mine = playing && keyOf(button) === current.id;
       button.classList.toggle("is-playing", mine);
       if (button.dataset.labelPause) {
-        if (!button.dataset.labelPlay) button.dataset.labelPlay = button.textContent;
-        button.textContent = mine ? button.dataset.labelPause : button.dataset.labelPlay;
+        // The visible text; inside its aria-hidden span when an aria-label names the button.
+        const text = button.querySelector("[aria-hidden]") || button;
+        if (!button.dataset.labelPlay) button.dataset.labelPlay = text.textContent;
+        text.textContent = mine ? button.dataset.labelPause : button.dataset.labelPlay;
+      }
+      // A button without a fixed start is a toggle: it tells assistive technology whether
+      // pressing it now plays or pauses. One without an aria-label is named by its text.
+      if (button.tagName === "BUTTON" && button.dataset.start === undefined) {
+        button.setAttribute("aria-pressed", mine ? "true" : "false");
+        if (button.hasAttribute("aria-label")) {
+          const action = mine ? "Pause" : "Play";
+          button.setAttribute("aria-label", `${action} ${button.dataset.title || ""}`.trim());
+          button.title = action;
+        }
       }
     });
     if ("mediaSession" in navigator) {
