@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "airwaves.middleware.refuse_nul_characters",
     # whitenoise's, async-capable: a synchronous middleware makes the whole chain so.
     "airwaves.middleware.StaticFiles",
+    # Kept pages for visitors without a session, before the middleware they do not need.
+    "airwaves.pagecache.KeptPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
