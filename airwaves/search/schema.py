@@ -179,6 +179,9 @@ def _postgres_install(table: IndexedTable) -> list[str]:
     return [
         f"CREATE TABLE IF NOT EXISTS {table.doc} (id bigint PRIMARY KEY, document tsvector NOT NULL)",
         f"CREATE INDEX IF NOT EXISTS {table.doc}_document ON {table.doc} USING gin (document)",
+        # A search reads a thousand rows or so (engine._newest): starting worker
+        # processes for that costs more than it saves, the more so on a busy server.
+        f"ALTER TABLE {table.doc} SET (parallel_workers = 0)",
         f"""CREATE OR REPLACE FUNCTION {table.doc}_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
