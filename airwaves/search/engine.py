@@ -33,6 +33,10 @@ CANDIDATES = 1000  # matches ranked and counted per query (see search())
 # primary key (8 kB pages of rows of some 480 bytes at 1,000,000 episodes).
 PROBE_ROWS = 2000
 ROWS_PER_PAGE = 16
+# Title matches ranked per query: five pages of them before the body matches follow. A
+# title match is a few words a row in a narrow index, but a common word is in a title
+# in fifty, so their walk reads fifty rows for each one it keeps.
+TITLE_CANDIDATES = 100
 TITLE_TIER = 10  # a title match's score over a body match's (boosts reach 1.3 or so)
 SNIPPET_WORDS = 24
 # Markers around matched words inside snippets; control characters, which feed text
@@ -87,13 +91,13 @@ def search(
     """The best matches of one kind, best first, and how many there are.
 
     Two bounded sets of candidates are read straight off the indexes, newest first (by
-    id, the order both keep), each stopping at CANDIDATES + 1 rows:
+    id, the order both keep), each stopping at its cap:
 
     1. the newest matches of the whole query in the full index, which are also what is
        counted (beyond them, "1,000+");
-    2. the newest rows whose title holds every word looked for, from the index of titles
-       alone (with the exclusions checked on the full index), so that a title match ranks
-       first however many newer body matches a common word has.
+    2. the TITLE_CANDIDATES newest rows whose title holds every word looked for, from
+       the index of titles alone (with the exclusions checked on the full index), so
+       that title matches rank first however many newer body matches a common word has.
 
     Their union is ranked: title matches above the rest, then the recency or popularity
     boost, then the newer row. Nothing reads or ranks every match of a common word, so a
@@ -119,7 +123,13 @@ def search(
             # The titles' index knows nothing of the words the rest of a row holds.
             also = _engine_query(connection, parsed)
         titled, titled_params = _newest(
-            connection, kind, positive, filters, cap, title_only=True, also_matching=also
+            connection,
+            kind,
+            positive,
+            filters,
+            TITLE_CANDIDATES,
+            title_only=True,
+            also_matching=also,
         )
         sql = (
             f"WITH found AS MATERIALIZED ({found}), "
