@@ -3,17 +3,19 @@
     found = search(connection, "episode", parsed, filters, limit=20, offset=0)
     snippets = highlight(connection, "episode", parsed, found.ids)   # the page's rows only
 
-SQLite answers with FTS5 (bm25), PostgreSQL with its full text search (ts_rank over a
-GIN-indexed tsvector); `connection.vendor` picks one. Both rank the same way:
+SQLite answers with FTS5, PostgreSQL with its full text search (a GIN-indexed
+tsvector); `connection.vendor` picks one. Both rank the same way:
 
-- title matches first: titles weigh most (A), then authors and tags (B), then the body (C),
-  heavily enough that a title match outranks any body match of the same words;
+- title matches first: a row whose title holds every word looked for (the titles'
+  index says so) scores TITLE_TIER times a row that has them elsewhere;
 - then a boost of at most 30% for newer episodes (half of it for one six months old)
-  and for stations with more votes and clicks (5% per digit of their sum), which only
-  reorders matches of about the same strength.
+  and for stations with more votes and clicks (5% per digit of their sum);
+- then the newer row.
 
-Only the CANDIDATES newest matches are ranked and counted (beyond them, "1,000+"), so a
-page costs about the same whatever the size of the catalogue.
+Neither bm25() nor ts_rank() is used: bm25 counts every row holding each word before it
+ranks any (docs/benchmarks.md, "Search"). Only the CANDIDATES newest matches and the
+TITLE_CANDIDATES newest title matches are ranked, and the first are counted (beyond
+them, "1,000+"), so a page costs about the same whatever the size of the catalogue.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ changes in the same transaction.
   (Django's test flush) empties the index with a statement trigger.
 
 Weights: A (title) > B (author, tags) > C (body). Each kind also has an index of its
-titles alone (`search_<kind>_title_…`), which typeahead reads. Transcripts, when they come, get a
+titles alone (`search_<kind>_title_…`), which typeahead and the ranking read. Transcripts, when they come, get a
 table and index of their own, searched next to the episode's and weighted below its
 show notes, so a long transcript never outweighs a title.
 
@@ -51,14 +51,10 @@ class IndexedTable(NamedTuple):
 
     @property
     def titles(self) -> IndexedTable:
-        """The index of the titles alone, for typeahead: its lists hold a few words
-        per row instead of whole show notes, so a prefix is quick to look up."""
+        """The index of the titles alone, for typeahead and for finding title matches
+        (engine.search): its lists hold a few words per row instead of whole show
+        notes, so a prefix or a title match is quick to look up."""
         return self._replace(columns=self.columns[:1], name=f"{self.kind}_title")
-
-    @property
-    def weights(self) -> tuple[float, ...]:
-        """bm25() column weights for SQLite, in column order."""
-        return tuple({"A": 10.0, "B": 4.0, "C": 1.0}[c.weight] for c in self.columns)
 
 
 _FULL = (
