@@ -14,9 +14,9 @@ changes in the same transaction.
   (Django's test flush) empties the index with a statement trigger.
 
 Weights: A (title) > B (author, tags) > C (body). Each kind also has an index of its
-titles alone (`search_<kind>_title_…`), which typeahead and the ranking read. Transcripts, when they come, get a
-table and index of their own, searched next to the episode's and weighted below its
-show notes, so a long transcript never outweighs a title.
+titles alone (`search_<kind>_title_…`), which typeahead and the ranking read.
+Transcripts, when they come, get a table and index of their own, searched next to the
+episode's, so a long transcript never outweighs a title.
 
 install() is idempotent; it runs from the migration and after every `migrate` (see
 apps.py). rebuild() refills the index from the tables (`airwaves reindex`).
