@@ -126,6 +126,19 @@ def test_a_visitor_with_a_session_is_not_answered_early(client, site, alice):
     assert response["Cache-Control"] == "private, max-age=0"
 
 
+def test_a_forged_session_cookie_gets_the_anonymous_page_and_no_error(site):
+    first = Client().get(ICE)
+    forged = Client()
+    forged.cookies["sessionid"] = "x" * 5000
+
+    response = forged.get(ICE)
+
+    assert response.status_code == 200
+    assert response.content == first.content
+    # The session middleware removes the cookie that names no session.
+    assert response.cookies["sessionid"].value == ""
+
+
 def test_pages_are_kept_in_redis_when_a_cache_url_is_set(
     client, site, settings, django_assert_num_queries
 ):
