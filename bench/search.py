@@ -32,12 +32,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "airwaves.settings")
     os.environ.setdefault("AIRWAVES_ALLOWED_HOSTS", "testserver")
+    # The engine's cost on every request: a query drawn twice would come from the cache.
+    os.environ.setdefault("AIRWAVES_PAGE_CACHE_SECONDS", "0")
     import django
 
     django.setup()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)  # creates and fills the index on first run
+    from airwaves.clibase import ensure_static
+
+    ensure_static()  # the pages' {% static %} names
 
 
 def sample_titles(connection, n: int, rng: random.Random) -> list[str]:

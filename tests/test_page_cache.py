@@ -95,6 +95,50 @@ def test_a_second_request_runs_no_query(client, site, django_assert_num_queries)
             assert client.get(url).status_code == 200
 
 
+def test_a_hit_is_answered_before_the_session_and_user_are_read(client, site, monkeypatch):
+    from django.contrib.auth.middleware import AuthenticationMiddleware
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    first = client.get(ICE)
+
+    def unexpected(self, request):
+        raise AssertionError(f"{type(self).__name__} ran for a kept page")
+
+    monkeypatch.setattr(SessionMiddleware, "process_request", unexpected)
+    monkeypatch.setattr(AuthenticationMiddleware, "process_request", unexpected)
+    again = client.get(ICE)
+
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert_cacheable(again)
+    assert again["Content-Length"] == str(len(first.content))
+    # The middleware outside the cache still adds its headers to a hit.
+    for header in ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options"):
+        assert again[header] == first[header]
+
+
+def test_a_visitor_with_a_session_is_not_answered_early(client, site, alice):
+    assert client.get(ICE).status_code == 200  # kept for anonymous visitors
+    client.force_login(alice)
+
+    response = client.get(ICE)
+
+    assert response["Cache-Control"] == "private, max-age=0"
+
+
+def test_a_forged_session_cookie_gets_the_anonymous_page_and_no_error(site):
+    first = Client().get(ICE)
+    forged = Client()
+    forged.cookies["sessionid"] = "x" * 5000
+
+    response = forged.get(ICE)
+
+    assert response.status_code == 200
+    assert response.content == first.content
+    # The session middleware removes the cookie that names no session.
+    assert response.cookies["sessionid"].value == ""
+
+
 def test_pages_are_kept_in_redis_when_a_cache_url_is_set(
     client, site, settings, django_assert_num_queries
 ):

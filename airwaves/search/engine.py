@@ -3,17 +3,19 @@
     found = search(connection, "episode", parsed, filters, limit=20, offset=0)
     snippets = highlight(connection, "episode", parsed, found.ids)   # the page's rows only
 
-SQLite answers with FTS5 (bm25), PostgreSQL with its full text search (ts_rank over a
-GIN-indexed tsvector); `connection.vendor` picks one. Both rank the same way:
+SQLite answers with FTS5, PostgreSQL with its full text search (a GIN-indexed
+tsvector); `connection.vendor` picks one. Both rank the same way:
 
-- title matches first: titles weigh most (A), then authors and tags (B), then the body (C),
-  heavily enough that a title match outranks any body match of the same words;
+- title matches first: a row whose title holds every word looked for (the titles'
+  index says so) scores TITLE_TIER times a row that has them elsewhere;
 - then a boost of at most 30% for newer episodes (half of it for one six months old)
-  and for stations with more votes and clicks (5% per digit of their sum), which only
-  reorders matches of about the same strength.
+  and for stations with more votes and clicks (5% per digit of their sum);
+- then the newer row.
 
-Only the CANDIDATES newest matches are ranked and counted (beyond them, "1,000+"), so a
-page costs about the same whatever the size of the catalogue.
+Neither bm25() nor ts_rank() is used: bm25 counts every row holding each word before it
+ranks any (docs/benchmarks.md, "Search"). Only the CANDIDATES newest matches and the
+TITLE_CANDIDATES newest title matches are ranked, and the first are counted (beyond
+them, "1,000+"), so a page costs about the same whatever the size of the catalogue.
 """
 
 from __future__ import annotations
@@ -28,6 +30,16 @@ from airwaves.search.query import ParsedQuery
 from airwaves.search.schema import BY_KIND
 
 CANDIDATES = 1000  # matches ranked and counted per query (see search())
+# PostgreSQL: the newest rows whose matches tell a common query from a rare one (_newest),
+# and about how many rows of the index table one page read brings to the walk down the
+# primary key (8 kB pages of rows of some 480 bytes at 1,000,000 episodes).
+PROBE_ROWS = 2000
+ROWS_PER_PAGE = 16
+# Title matches ranked per query: five pages of them before the body matches follow. A
+# title match is a few words a row in a narrow index, but a common word is in a title
+# in fifty, so their walk reads fifty rows for each one it keeps.
+TITLE_CANDIDATES = 100
+TITLE_TIER = 10  # a title match's score over a body match's (boosts reach 1.3 or so)
 SNIPPET_WORDS = 24
 # Markers around matched words inside snippets; control characters, which feed text
 # never holds (the crawler strips them), so they cannot be confused with content.
@@ -80,37 +92,145 @@ def search(
 ) -> Matches:
     """The best matches of one kind, best first, and how many there are.
 
-    Only the CANDIDATES newest matches (by id, the order both indexes keep) are ranked:
-    ranking every match of a common word would cost time in proportion to the
-    catalogue, while these are read straight off the index and stop at the limit.
-    Rarer queries, with fewer matches than that, are ranked in full. The count is
-    that of the candidates, in the same query: no second pass over the matches.
+    Two bounded sets of candidates are read straight off the indexes, newest first (by
+    id, the order both keep), each stopping at its cap:
+
+    1. the newest matches of the whole query in the full index, which are also what is
+       counted (beyond them, "1,000+");
+    2. the TITLE_CANDIDATES newest rows whose title holds every word looked for, from
+       the index of titles alone (with the exclusions checked on the full index), so
+       that title matches rank first however many newer body matches a common word has.
+
+    Their union is ranked: title matches above the rest, then the recency or popularity
+    boost, then the newer row. Nothing reads or ranks every match of a common word, so a
+    search costs about the same whatever the size of the catalogue; a rarer query, with
+    fewer matches than the cap, is ranked in full. With title_only (typeahead) the first
+    set is read from the titles' index and is the only one.
     """
     if not parsed.searchable or not filters.applies_to(kind):
         return Matches([], 0)
-    table = BY_KIND[kind].titles if title_only else BY_KIND[kind]
-    boost = _boost(connection, kind)
-    if connection.vendor == "sqlite":
-        weights = ", ".join(str(w) for w in table.weights)
-        # bm25() is negative, better matches more so: a boost makes it more negative.
-        columns = f"t.id AS id, bm25({table.fts}, {weights}) * {boost} AS score"
-        sql, params = _matches(connection, kind, parsed, filters, title_only, columns)
+    cap = (candidates or CANDIDATES) + 1
+    found, found_params = _newest(connection, kind, parsed, filters, cap, title_only=title_only)
+    if title_only:
         sql = (
-            f"SELECT id, count(*) OVER () FROM ({sql} ORDER BY {table.fts}.rowid DESC "
-            "LIMIT %s) ORDER BY score, id DESC LIMIT %s OFFSET %s"
+            f"WITH found AS MATERIALIZED ({found}) "
+            "SELECT id, (SELECT count(*) FROM found) FROM found "
+            "ORDER BY boost DESC, id DESC LIMIT %s OFFSET %s"
         )
+        params = [*found_params, limit, offset]
     else:
-        # ts_rank() outside the candidates' subquery, so only they are ranked.
-        columns = f"t.id AS id, d.document AS document, query, {boost} AS boost"
-        sql, params = _matches(connection, kind, parsed, filters, title_only, columns)
-        sql = (
-            f"SELECT id, count(*) OVER () FROM ({sql} ORDER BY d.id DESC LIMIT %s) c "
-            "ORDER BY ts_rank(c.document, c.query) * c.boost DESC, id DESC LIMIT %s OFFSET %s"
+        positive = ParsedQuery(terms=parsed.positive, truncated=False)
+        also = None
+        if any(term.exclude for term in parsed.terms):
+            # The titles' index knows nothing of the words the rest of a row holds.
+            also = _engine_query(connection, parsed)
+        titled, titled_params = _newest(
+            connection,
+            kind,
+            positive,
+            filters,
+            TITLE_CANDIDATES,
+            title_only=True,
+            also_matching=also,
         )
+        sql = (
+            f"WITH found AS MATERIALIZED ({found}), "
+            f"titled AS MATERIALIZED ({titled}) "
+            "SELECT id, (SELECT count(*) FROM found) FROM ("
+            f"SELECT id, boost * {TITLE_TIER} AS score FROM titled UNION ALL "
+            "SELECT id, boost AS score FROM found WHERE id NOT IN (SELECT id FROM titled)"
+            ") ranked ORDER BY score DESC, id DESC LIMIT %s OFFSET %s"
+        )
+        params = [*found_params, *titled_params, limit, offset]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, (candidates or CANDIDATES) + 1, limit, offset])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     return Matches([row[0] for row in rows], rows[0][1] if rows else 0)
+
+
+def _engine_query(connection, parsed: ParsedQuery) -> str:
+    return parsed.to_fts5() if connection.vendor == "sqlite" else parsed.to_tsquery()
+
+
+def _newest(
+    connection,
+    kind: str,
+    parsed: ParsedQuery,
+    filters: Filters,
+    cap: int,
+    *,
+    title_only: bool,
+    also_matching: str | None = None,
+) -> tuple[str, list]:
+    """SELECT id, boost of the newest `cap` matches that pass the filters, and its
+    params; also_matching, an engine query the row must match in the full index too.
+
+    SQLite's FTS5 reads a match's rows in rowid order off the index itself. PostgreSQL's
+    GIN index has no order, so there are two ways to the newest matches, and which is
+    cheap depends on how common the words are:
+
+    - walk the primary key from the newest row down, testing each row, and stop at the
+      cap: about cap / (share of rows that match) rows, cheap for a common word;
+    - take every match from the GIN index and keep the newest: as many rows as match,
+      cheap for a rare word.
+
+    What both cost is mostly pages read: the walk reads about ROWS_PER_PAGE neighbouring
+    rows a page, the gathering one page per match. The planner's cost model takes the
+    walk for rare words too (a quarter of the catalogue read for a word in 0.8% of
+    episodes), so the query decides for itself: PostgreSQL runs one branch of a UNION
+    ALL, gated by a one-time filter on the share of matches among the newest PROBE_ROWS
+    rows. Either branch reads at most about sqrt(cap × rows / ROWS_PER_PAGE) pages, where
+    the two meet.
+    """
+    table = BY_KIND[kind].titles if title_only else BY_KIND[kind]
+    columns = f"t.id AS id, {_boost(connection, kind)} AS boost"
+    sql, params = _matches(connection, kind, parsed, filters, title_only, columns)
+    if also_matching is not None:
+        sql += f" AND {_also_matches(connection, kind)}"
+        params.append(also_matching)
+    if connection.vendor == "sqlite":
+        return f"{sql} ORDER BY {table.fts}.rowid DESC LIMIT %s", [*params, cap]
+    rows = f"greatest((SELECT reltuples FROM pg_class WHERE oid = '{table.doc}'::regclass), 0)"
+    probe = (
+        f"(SELECT count(*) FROM (SELECT document FROM {table.doc} ORDER BY id DESC "
+        f"LIMIT {PROBE_ROWS}) probe WHERE probe.document @@ to_tsquery('simple', %s)) "
+        f">= least({PROBE_ROWS}, {rows}) * sqrt(%s / greatest({rows} * {ROWS_PER_PAGE}, 1))"
+    )
+    query = parsed.to_tsquery()
+    if filters == Filters() and also_matching is None:
+        where, where_params = _filters(connection, kind, filters)
+        # Only the listed-shows condition left, which few rows fail: the newest matches
+        # from the index table alone, then their rows (joined for a tenth more than the
+        # cap, instead of for every match).
+        gathered_sql = (
+            f"SELECT {columns} FROM (SELECT d.id FROM {table.doc} d "
+            "WHERE d.document @@ to_tsquery('simple', %s) ORDER BY d.id + 0 DESC LIMIT %s) d "
+            f"JOIN {table.table} t ON t.id = d.id {_joins(kind)} WHERE true{where}"
+        )
+        gathered_params = [query, cap + cap // 10, *where_params]
+    else:
+        gathered_sql, gathered_params = sql, params
+    union = (
+        f"WITH probe AS MATERIALIZED (SELECT {probe} AS common) "
+        f"SELECT * FROM ({sql} ORDER BY d.id DESC LIMIT %s) walked "
+        "WHERE (SELECT common FROM probe) "
+        # d.id + 0: an order the primary key cannot give, so the GIN index is read.
+        f"UNION ALL SELECT * FROM ({gathered_sql} ORDER BY d.id + 0 DESC LIMIT %s) gathered "
+        "WHERE NOT (SELECT common FROM probe)"
+    )
+    return union, [query, cap, *params, cap, *gathered_params, cap]
+
+
+def _also_matches(connection, kind: str) -> str:
+    """The row t also matches the whole query (its exclusions included): one look-up
+    of one row in the full index."""
+    table = BY_KIND[kind]
+    if connection.vendor == "sqlite":
+        return f"EXISTS (SELECT 1 FROM {table.fts} WHERE {table.fts} MATCH %s AND rowid = t.id)"
+    return (
+        f"EXISTS (SELECT 1 FROM {table.doc} f WHERE f.id = t.id "
+        "AND f.document @@ to_tsquery('simple', %s))"
+    )
 
 
 def highlight(connection, kind: str, parsed: ParsedQuery, ids: list[int]) -> dict[int, str]:

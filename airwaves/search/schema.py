@@ -14,9 +14,9 @@ changes in the same transaction.
   (Django's test flush) empties the index with a statement trigger.
 
 Weights: A (title) > B (author, tags) > C (body). Each kind also has an index of its
-titles alone (`search_<kind>_title_…`), which typeahead reads. Transcripts, when they come, get a
-table and index of their own, searched next to the episode's and weighted below its
-show notes, so a long transcript never outweighs a title.
+titles alone (`search_<kind>_title_…`), which typeahead and the ranking read.
+Transcripts, when they come, get a table and index of their own, searched next to the
+episode's, so a long transcript never outweighs a title.
 
 install() is idempotent; it runs from the migration and after every `migrate` (see
 apps.py). rebuild() refills the index from the tables (`airwaves reindex`).
@@ -51,14 +51,10 @@ class IndexedTable(NamedTuple):
 
     @property
     def titles(self) -> IndexedTable:
-        """The index of the titles alone, for typeahead: its lists hold a few words
-        per row instead of whole show notes, so a prefix is quick to look up."""
+        """The index of the titles alone, for typeahead and for finding title matches
+        (engine.search): its lists hold a few words per row instead of whole show
+        notes, so a prefix or a title match is quick to look up."""
         return self._replace(columns=self.columns[:1], name=f"{self.kind}_title")
-
-    @property
-    def weights(self) -> tuple[float, ...]:
-        """bm25() column weights for SQLite, in column order."""
-        return tuple({"A": 10.0, "B": 4.0, "C": 1.0}[c.weight] for c in self.columns)
 
 
 _FULL = (
@@ -179,6 +175,9 @@ def _postgres_install(table: IndexedTable) -> list[str]:
     return [
         f"CREATE TABLE IF NOT EXISTS {table.doc} (id bigint PRIMARY KEY, document tsvector NOT NULL)",
         f"CREATE INDEX IF NOT EXISTS {table.doc}_document ON {table.doc} USING gin (document)",
+        # A search reads a thousand rows or so (engine._newest): starting worker
+        # processes for that costs more than it saves, the more so on a busy server.
+        f"ALTER TABLE {table.doc} SET (parallel_workers = 0)",
         f"""CREATE OR REPLACE FUNCTION {table.doc}_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN

@@ -200,7 +200,9 @@ def test_snippets_escape_what_the_feed_wrote(client):
     assert "&lt;script&gt;<mark>marmalade</mark>&lt;/script&gt;" in snippet
 
 
-def test_only_the_newest_matches_of_a_common_word_are_ranked(client, monkeypatch):
+def test_only_the_newest_matches_of_a_common_word_are_counted_and_old_title_matches_still_lead(
+    client, monkeypatch
+):
     from airwaves.search import engine
 
     monkeypatch.setattr(engine, "CANDIDATES", 3)
@@ -211,7 +213,24 @@ def test_only_the_newest_matches_of_a_common_word_are_ranked(client, monkeypatch
 
     response = client.get("/search", {"q": "marmalade"})
 
-    # The title match is past the newest 3 + 1 matches, so it is not ranked at all;
-    # the one past the cap says there are more.
-    assert titles(response, "episodes") == ["Toast 3", "Toast 2", "Toast 1", "Toast 0"]
+    # The title match is older than the newest 3 + 1 matches, but the index of titles
+    # finds it all the same; the newest body matches follow, and the count stops at
+    # the cap.
+    assert titles(response, "episodes") == ["Marmalade", "Toast 3", "Toast 2", "Toast 1", "Toast 0"]
     assert response.context["groups"][0].count_label == "3+"
+
+
+def test_an_excluded_word_anywhere_in_a_row_leaves_out_its_title_match(client, monkeypatch):
+    from airwaves.search import engine
+
+    monkeypatch.setattr(engine, "CANDIDATES", 1)
+    show = make_show("Kitchen")
+    make_episode(show, "Marmalade recipes", description="With oranges.", published="2020-01-01")
+    make_episode(show, "Marmalade again", description="With lemons.", published="2020-02-01")
+    for n in range(3):
+        make_episode(show, f"Toast {n}", description="marmalade")
+
+    response = client.get("/search", {"q": "marmalade -oranges"})
+
+    assert titles(response, "episodes")[0] == "Marmalade again"
+    assert "Marmalade recipes" not in titles(response, "episodes")
