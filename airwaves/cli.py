@@ -48,11 +48,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     setup_django()
     ensure_database()
     ensure_static()
+    broadcaster = None
     if args.demo:
         from airwaves.demo.load import load_demo
+        from airwaves.demo.station import start_demo_station
 
         shows = load_demo()
         print(f"Loaded {len(shows)} demo shows.", file=sys.stderr)
+        broadcaster, stations = start_demo_station()
+        names = ", ".join(station.name for station in stations)
+        print(f"Demo radio on air from {broadcaster.url}: {names}.", file=sys.stderr)
     import uvicorn
     from django.conf import settings
 
@@ -88,6 +93,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     finally:
         stop.set()
+        if broadcaster is not None:
+            broadcaster.stop()
     return 0
 
 
