@@ -5,6 +5,7 @@ guard but the broadcaster's own origin (as under `airwaves serve --demo`)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -32,7 +33,10 @@ def demo_radio(transactional_db, broadcaster, guarded) -> Iterator[list]:
     """The demo stations (MP3, then HLS), checked through the guard."""
     allow_local_origin(broadcaster.url)
     stations = load_demo_stations(broadcaster.url)
-    run_checks(stations)
+    # In a thread of its own: the check runs its own event loop, and a browser test's
+    # thread has Playwright's running.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(run_checks, stations).result()
     for station in stations:
         station.refresh_from_db()
     yield stations
