@@ -34,6 +34,7 @@ django_application = get_asgi_application()
 
 from django.conf import settings  # noqa: E402 (after Django is set up)
 
+from airwaves.demo.station import allow_origin_from_environment  # noqa: E402
 from airwaves.middleware import stream_middleware  # noqa: E402
 from airwaves.serving import BodyLimit, quiet_accept_errors  # noqa: E402
 
@@ -81,3 +82,5 @@ application = BodyLimit(
 
 # One line a minute, not a traceback per attempt, when accept() runs out of descriptors.
 quiet_accept_errors()
+# Under `serve --demo --workers N`: the demo station's origin, past the SSRF guard.
+allow_origin_from_environment()

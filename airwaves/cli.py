@@ -62,11 +62,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(describe_database(), file=sys.stderr)
     ensure_database()
     ensure_static()
+    broadcaster = None
     if args.demo:
         from airwaves.demo.load import load_demo
+        from airwaves.demo.station import start_demo_station
 
         shows = load_demo()
         print(f"Loaded {len(shows)} demo shows.", file=sys.stderr)
+        broadcaster, stations = start_demo_station()
+        names = ", ".join(station.name for station in stations)
+        print(f"Demo radio on air from {broadcaster.url}: {names}.", file=sys.stderr)
     import uvicorn
     from django.conf import settings
 
@@ -102,6 +107,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     finally:
         stop.set()
+        if broadcaster is not None:
+            broadcaster.stop()
     return 0
 
 

@@ -12,6 +12,8 @@ import secrets
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from whitenoise.compress import Compressor as WhiteNoiseCompressor
+
 from airwaves.lib.datadir import data_dir
 from airwaves.lib.hosts import allowed_hosts
 
@@ -253,6 +255,9 @@ STORAGES = {
 # found even before a collection and, with AIRWAVES_DEBUG, as it is edited.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# Media elements ask for audio uncompressed (and by byte ranges): gzip and brotli copies
+# of the demo's MP3s would never be sent, and making them slowed the first start by a minute.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*WhiteNoiseCompressor.SKIP_COMPRESS_EXTENSIONS, "mp3")
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 

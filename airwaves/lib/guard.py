@@ -26,6 +26,11 @@ through exceptions it does not know):
 
 Set AIRWAVES_ALLOW_PRIVATE_URLS=1 to allow private addresses (tests serving from 127.0.0.1,
 a directory of feeds on a home network).
+
+A service this process starts itself on a loopback address (the demo station's
+broadcaster, airwaves/demo/broadcaster.py) registers its exact origin with
+`allow_local_origin`: that scheme, IP literal and port pass both halves, and every other
+port and address stays refused.
 """
 
 from __future__ import annotations
@@ -164,6 +169,39 @@ def parse_ip_host(host: str) -> IPAddress | None:
     return None
 
 
+# (scheme, address, port) of local services this process runs itself; see the docstring.
+_local_origins: set[tuple[str, str, int]] = set()
+
+
+def _origin_key(scheme: str, host: str, port: int | None) -> tuple[str, str, int] | None:
+    ip = parse_ip_host(host)
+    if ip is None:
+        return None
+    return (scheme, str(ip), port or (443 if scheme == "https" else 80))
+
+
+def allow_local_origin(origin: str) -> None:
+    """Lets guarded clients reach exactly `origin` ("http://127.0.0.1:41234"), a service
+    this process started. Only IP-literal hosts: a name could be made to resolve elsewhere."""
+    parsed = httpx.URL(origin)
+    key = _origin_key(parsed.scheme, parsed.raw_host.decode("ascii"), parsed.port)
+    if key is None or parsed.path not in ("", "/"):
+        raise ValueError(f"{origin!r} is not an origin with an IP address for a host")
+    _local_origins.add(key)
+
+
+def forget_local_origin(origin: str) -> None:
+    parsed = httpx.URL(origin)
+    _local_origins.discard(
+        _origin_key(parsed.scheme, parsed.raw_host.decode("ascii"), parsed.port)  # type: ignore[arg-type]
+    )
+
+
+def is_local_origin(scheme: str, host: str, port: int | None) -> bool:
+    """Whether (scheme, host, port) is an origin registered with allow_local_origin."""
+    return bool(_local_origins) and _origin_key(scheme, host, port) in _local_origins
+
+
 def check_url(url: str, *, allow_private: bool) -> httpx.URL:
     """Refuses URLs we never fetch, before any connection is made, and returns the URL as
     httpx parsed it (what a request to it will use).
@@ -177,7 +215,9 @@ def check_url(url: str, *, allow_private: bool) -> httpx.URL:
     except httpx.InvalidURL:
         parsed = None
     if parsed is not None and parsed.scheme in ALLOWED_SCHEMES and parsed.raw_host:
-        _check_literal(parsed.raw_host.decode("ascii"), allow_private)
+        host = parsed.raw_host.decode("ascii")
+        if not is_local_origin(parsed.scheme, host, parsed.port):
+            _check_literal(host, allow_private)
         return parsed
     _refuse(url, allow_private)
 

@@ -44,7 +44,13 @@ from dataclasses import dataclass, field
 import httptools
 import httpx
 
-from airwaves.lib.guard import AddressGuard, UnresolvableHostError, deadline_left, parse_ip_host
+from airwaves.lib.guard import (
+    AddressGuard,
+    UnresolvableHostError,
+    deadline_left,
+    is_local_origin,
+    parse_ip_host,
+)
 
 MAX_HEAD_BYTES = 64 * 1024
 MAX_HEADERS = 200
@@ -422,11 +428,13 @@ class AsyncHTTP1Transport(httpx.AsyncBaseTransport):
         scheme, host, port = origin
         loop = asyncio.get_running_loop()
         try:
-            if self.blocking_connect or parse_ip_host(host) is not None:  # no need for a thread
-                resolved = self.guard.resolve(host, port)
+            if is_local_origin(scheme, host, port):  # a service of this process (lib/guard.py)
+                addresses = [str(parse_ip_host(host))]
+            elif self.blocking_connect or parse_ip_host(host) is not None:  # no thread needed
+                addresses = self.guard.filter(host, self.guard.resolve(host, port))
             else:
                 resolved = await asyncio.to_thread(self.guard.resolve, host, port)
-            addresses = self.guard.filter(host, resolved)
+                addresses = self.guard.filter(host, resolved)
         except UnresolvableHostError as exc:
             raise httpx.ConnectError(str(exc), request=request) from exc
         tls = self.ssl_context if scheme == "https" else None
