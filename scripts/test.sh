@@ -1,5 +1,5 @@
 #!/bin/sh
-# Installs everything the tests need and runs them on SQLite, then on PostgreSQL.
+# Installs everything the tests need and runs them on SQLite and on PostgreSQL, side by side.
 #   sh scripts/test.sh [pytest arguments]
 set -eu
 cd "$(dirname "$0")/.."
@@ -42,16 +42,39 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
     for _ in 1 2 3 4 5 6 7 8 9 10; do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 1; done
 fi
 
-# Each run gets its own data directory (secret key, SQLite files, static root).
-AIRWAVES_DATA_DIR=$(mktemp -d -t airwaves-test-XXXXXX)
-export AIRWAVES_DATA_DIR
-trap 'rm -rf "$AIRWAVES_DATA_DIR"' EXIT
+# The two passes run side by side (most of a pass waits on sockets, browsers and the
+# database, so two fit on two cores), each with its own data directory (secret key, SQLite
+# files, static root, file cache) and its own Redis databases. The PostgreSQL pass writes to
+# a log that is printed when both have finished.
+SQLITE_DIR=$(mktemp -d -t airwaves-test-XXXXXX)
+PG_DIR=$(mktemp -d -t airwaves-test-XXXXXX)
+PG_LOG=$(mktemp -t airwaves-test-pg-XXXXXX.log)
+pg_pid=""
+cleanup() {
+    if [ -n "$pg_pid" ]; then kill "$pg_pid" 2>/dev/null || true; fi
+    rm -rf "$SQLITE_DIR" "$PG_DIR" "$PG_LOG"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 .venv/bin/ruff check .
 
-echo "== SQLite"
-.venv/bin/pytest "$@"
+AIRWAVES_DATA_DIR=$PG_DIR \
+    DATABASE_URL="${AIRWAVES_TEST_DATABASE_URL:-postgresql://postgres@$PG_HOST:5432/test}" \
+    .venv/bin/pytest "$@" >"$PG_LOG" 2>&1 &
+pg_pid=$!
 
+echo "== SQLite"
+sqlite_status=0
+AIRWAVES_DATA_DIR=$SQLITE_DIR \
+    AIRWAVES_TEST_REDIS_URL=redis://127.0.0.1:6379/13 \
+    AIRWAVES_TEST_CACHE_REDIS_URL=redis://127.0.0.1:6379/12 \
+    .venv/bin/pytest "$@" || sqlite_status=$?
+
+pg_status=0
+wait "$pg_pid" || pg_status=$?
+pg_pid=""
 echo "== PostgreSQL"
-DATABASE_URL="${AIRWAVES_TEST_DATABASE_URL:-postgresql://postgres@$PG_HOST:5432/test}" \
-    .venv/bin/pytest "$@"
+cat "$PG_LOG"
+
+[ "$sqlite_status" = 0 ] && [ "$pg_status" = 0 ]

@@ -5,6 +5,8 @@ visitor's own."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.test import Client
 from lxml import html
@@ -142,13 +144,16 @@ def test_a_forged_session_cookie_gets_the_anonymous_page_and_no_error(site):
 def test_pages_are_kept_in_redis_when_a_cache_url_is_set(
     client, site, settings, django_assert_num_queries
 ):
-    """AIRWAVES_CACHE_URL's backend, against the real Redis on 127.0.0.1 (database 14)."""
+    """AIRWAVES_CACHE_URL's backend, against the real Redis on 127.0.0.1 (database 14, or
+    AIRWAVES_TEST_CACHE_REDIS_URL: scripts/test.sh gives each database pass its own)."""
     from django.core.cache import cache
 
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/14",
+            "LOCATION": os.environ.get(
+                "AIRWAVES_TEST_CACHE_REDIS_URL", "redis://127.0.0.1:6379/14"
+            ),
         }
     }
     cache.clear()
