@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import connections
 
 from airwaves.demo.broadcaster import Broadcaster
 from airwaves.demo.station import load_demo_stations, run_checks
@@ -36,11 +37,18 @@ def demo_radio(transactional_db, broadcaster, guarded) -> Iterator[list]:
     # In a thread of its own: the check runs its own event loop, and a browser test's
     # thread has Playwright's running.
     with ThreadPoolExecutor(1) as pool:
-        pool.submit(run_checks, stations).result()
+        pool.submit(_check_in_thread, stations).result()
     for station in stations:
         station.refresh_from_db()
     yield stations
     forget_local_origin(broadcaster.url)
+
+
+def _check_in_thread(stations: list) -> None:
+    try:
+        run_checks(stations)
+    finally:
+        connections.close_all()  # this thread's own connection, before it ends
 
 
 @pytest.fixture
