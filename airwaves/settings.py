@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "airwaves.radio",
     "airwaves.search",
     "airwaves.artwork",
+    "airwaves.api",
+    "ninja",  # the API docs page's template and its vendored Swagger UI
 ]
 
 MIDDLEWARE = [
@@ -359,6 +361,8 @@ REQUEST_MAX_BYTES_BY_PATH = {
     # gPodder API v2 and Nextcloud gpoddersync: subscription and episode-action uploads.
     "/api/2/": envint("AIRWAVES_SYNC_UPLOAD_MAX_BYTES", 8 * 1024 * 1024),
     "/index.php/apps/gpoddersync/": envint("AIRWAVES_SYNC_UPLOAD_MAX_BYTES", 8 * 1024 * 1024),
+    # The JSON API's writes are small objects (a feed URL, a play position).
+    "/api/v1/": envint("AIRWAVES_API_MAX_BYTES", 64 * 1024),
 }
 # Seconds a client may take to send a request head (slowloris); see serving.py.
 REQUEST_HEAD_TIMEOUT = envint("AIRWAVES_REQUEST_HEAD_TIMEOUT", 15)
@@ -380,3 +384,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("AIRWAVES_LOG_LEVEL", "WARNING")},
 }
+
+# The JSON API (airwaves/api/): requests a minute from one client address, and from one
+# personal token (which may come from many addresses), counted in Django's cache.
+API_REQUESTS_PER_MINUTE = envint("AIRWAVES_API_REQUESTS_PER_MINUTE", 300)
+API_TOKEN_REQUESTS_PER_MINUTE = envint("AIRWAVES_API_TOKEN_REQUESTS_PER_MINUTE", 1200)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from airwaves.api.urls import api_patterns, radiobrowser_patterns
 from airwaves.podcasts import sitemaps
 from airwaves.podcasts import views as podcasts
 
@@ -25,4 +26,6 @@ urlpatterns = [
     path("healthz", podcasts.healthz),
     path("artwork/", include("airwaves.artwork.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include(api_patterns)),  # the JSON API (docs/api.md)
+    path("json/", include(radiobrowser_patterns)),  # radio-browser-compatible subset
 ]
