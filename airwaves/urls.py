@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from airwaves.api.urls import api_patterns, radiobrowser_patterns
+from airwaves.api.urls import account_patterns, api_patterns, radiobrowser_patterns
 from airwaves.podcasts import sitemaps
 from airwaves.podcasts import views as podcasts
 
@@ -28,4 +28,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_patterns)),  # the JSON API (docs/api.md)
     path("json/", include(radiobrowser_patterns)),  # radio-browser-compatible subset
+    path("accounts/", include(account_patterns)),  # API tokens, on the settings page
 ]

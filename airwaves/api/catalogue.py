@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import Q
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from airwaves.api import cursors
+from airwaves.api.auth import WRITE
 from airwaves.api.errors import ApiError, not_found
 from airwaves.api.pages import DEFAULT_LIMIT, MAX_LIMIT, page
 from airwaves.api.schemas import (
@@ -15,13 +18,17 @@ from airwaves.api.schemas import (
     EpisodeOut,
     EpisodePage,
     ErrorOut,
+    FeedIn,
+    FeedQueued,
     ShowOut,
     ShowPage,
     category_out,
     episode_out,
     show_out,
 )
-from airwaves.podcasts.feeds import InvalidFeedURL, normalize_feed_url
+from airwaves.lib import guard
+from airwaves.listeners import ratelimit
+from airwaves.podcasts.feeds import InvalidFeedURL, find_or_create_feed, normalize_feed_url
 from airwaves.podcasts.models import LISTED, Category, Episode, Podcast
 
 router = Router(tags=["shows"])
@@ -99,6 +106,49 @@ def category_page(request, slug: str, cursor: str | None, limit: int) -> dict:
     by_id = Podcast.objects.filter(LISTED).in_bulk(keys)
     shows = [by_id[k] for k in keys if k in by_id]
     return {"items": shows_out(request, shows), "next": following}
+
+
+@router.post(
+    "/shows",
+    response={200: FeedQueued, 202: FeedQueued, 401: ErrorOut, 403: ErrorOut, **ERRORS},
+    auth=WRITE,
+)
+def add_show(request, data: FeedIn):
+    """Adds a feed to the directory, for the crawler to fetch: 202 with where the show
+    will be (its page and API record appear once the feed is fetched), or 200 when the
+    directory has it already. A listener may add OPML_NEW_FEEDS_PER_DAY new feeds a day,
+    the same allowance as OPML imports on the website."""
+    try:
+        url = normalize_feed_url(data.feed_url)
+        guard.check_url(url, allow_private=settings.ALLOW_PRIVATE_URLS)
+    except (InvalidFeedURL, guard.UnsupportedURLError, guard.BlockedAddressError) as error:
+        raise ApiError(422, "invalid", str(error), "feed_url") from None
+    api_url = request.build_absolute_uri("/api/v1/shows?" + urlencode({"feed_url": url}))
+    known = Podcast.objects.filter(feed_url=url).first()
+    if known is None:
+        reservation = ratelimit.reserve((ratelimit.Action.OPML_FEED, str(request.user.pk)))
+        if isinstance(reservation, ratelimit.Refusal):
+            raise ApiError(
+                429,
+                "rate_limited",
+                reservation.message,
+                headers={"Retry-After": str(reservation.retry_after)},
+            )
+        known, created = find_or_create_feed(url)
+        if not created:
+            reservation.release()  # somebody else added it meanwhile
+    else:
+        created = False
+    listed = Podcast.objects.filter(LISTED, pk=known.pk).exists()
+    body = {
+        "status": "known" if listed else "queued",
+        "feed_url": known.feed_url,
+        "slug": known.slug if listed else None,
+        "url": request.build_absolute_uri(known.get_absolute_url()) if listed else None,
+        "api_url": api_url,
+    }
+    request.api_location = api_url
+    return Status(200 if listed else 202, body)
 
 
 @router.get("/shows/{slug}", response={200: ShowOut, **ERRORS})

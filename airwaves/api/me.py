@@ -4,9 +4,6 @@ here is filtered by request.user, and writes go through the website's own functi
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
-from django.conf import settings
 from ninja import Query, Router
 
 from airwaves.api import cursors
@@ -18,8 +15,6 @@ from airwaves.api.schemas import (
     EpisodePage,
     ErrorOut,
     FavouriteState,
-    FeedIn,
-    FeedQueued,
     FollowState,
     PositionIn,
     PositionOut,
@@ -30,12 +25,9 @@ from airwaves.api.schemas import (
     station_out,
 )
 from airwaves.api.stations import station_by_slug
-from airwaves.lib import guard
-from airwaves.listeners import favourites, playback, ratelimit
+from airwaves.listeners import favourites, playback
 from airwaves.listeners.follows import toggle_follow
 from airwaves.listeners.models import Favourite, Follow
-from airwaves.podcasts.feeds import InvalidFeedURL, find_or_create_feed, normalize_feed_url
-from airwaves.podcasts.models import LISTED, Podcast
 from airwaves.radio.models import StationFavourite
 
 router = Router(tags=["listener"])
@@ -200,47 +192,3 @@ def put_position(request, episode_id: int, data: PositionIn):
         ended=data.ended,
     )
     return position_out(episode.pk, state)
-
-
-@router.post(
-    "/shows",
-    response={200: FeedQueued, 202: FeedQueued, 429: ErrorOut, **AUTH_ERRORS},
-    auth=WRITE,
-    tags=["shows"],
-)
-def add_show(request, data: FeedIn):
-    """Adds a feed to the directory, for the crawler to fetch: 202 with where the show
-    will be (its page and API record appear once the feed is fetched), or 200 when the
-    directory has it already. A listener may add OPML_NEW_FEEDS_PER_DAY new feeds a day,
-    the same allowance as OPML imports on the website."""
-    try:
-        url = normalize_feed_url(data.feed_url)
-        guard.check_url(url, allow_private=settings.ALLOW_PRIVATE_URLS)
-    except (InvalidFeedURL, guard.UnsupportedURLError, guard.BlockedAddressError) as error:
-        raise ApiError(422, "invalid", str(error), "feed_url") from None
-    api_url = request.build_absolute_uri("/api/v1/shows?" + urlencode({"feed_url": url}))
-    known = Podcast.objects.filter(feed_url=url).first()
-    if known is None:
-        reservation = ratelimit.reserve((ratelimit.Action.OPML_FEED, str(request.user.pk)))
-        if isinstance(reservation, ratelimit.Refusal):
-            raise ApiError(
-                429,
-                "rate_limited",
-                reservation.message,
-                headers={"Retry-After": str(reservation.retry_after)},
-            )
-        known, created = find_or_create_feed(url)
-        if not created:
-            reservation.release()  # somebody else added it meanwhile
-    else:
-        created = False
-    listed = Podcast.objects.filter(LISTED, pk=known.pk).exists()
-    body = {
-        "status": "known" if listed else "queued",
-        "feed_url": known.feed_url,
-        "slug": known.slug if listed else None,
-        "url": request.build_absolute_uri(known.get_absolute_url()) if listed else None,
-        "api_url": api_url,
-    }
-    request.api_location = api_url
-    return (200 if listed else 202), body

@@ -146,6 +146,8 @@ class StationHits(Schema):
 
 
 class FeedIn(Schema):
+    model_config = {"strict": True}
+
     feed_url: str = Field(max_length=2048, description="The feed's http(s) URL")
 
 
@@ -160,6 +162,9 @@ class FeedQueued(Schema):
 
 
 class PositionIn(Schema):
+    # JSON numbers only: a string that looks like one is a client's bug to hear about.
+    model_config = {"strict": True}
+
     position: int = Field(ge=0, lt=10**7, description="Seconds into the episode")
     total: int | None = Field(None, ge=0, lt=10**7, description="Length in seconds")
     started: int | None = Field(

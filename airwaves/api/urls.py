@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from airwaves.api import radiobrowser
+from airwaves.api import account, radiobrowser
 from airwaves.api.api import api
 from airwaves.api.errors import error_response
 from airwaves.api.http import api_view
@@ -33,4 +33,9 @@ radiobrowser_patterns = [
     path("stations/byuuid/<str:uuids>", api_view(radiobrowser.stations_by_uuid)),
     path("stations/byuuid", api_view(radiobrowser.stations_by_uuid)),
     path("url/<str:uuid>", api_view(radiobrowser.station_url)),
+]
+
+account_patterns = [
+    path("api-tokens/", account.create, name="api-token-create"),
+    path("api-tokens/<int:token_id>/revoke", account.revoke, name="api-token-revoke"),
 ]

@@ -44,6 +44,7 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
+                "ordering": ["-created_at", "-id"],
                 "indexes": [models.Index(fields=["user", "-created_at"], name="api_token_by_user")],
             },
         ),
