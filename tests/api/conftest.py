@@ -8,9 +8,16 @@ from airwaves.api.tokens import create_token
 from airwaves.radio.models import Station
 
 
+# Listeners without passwords: the API signs in by token (and tests log in with
+# force_login), so no test waits for Argon2.
+@pytest.fixture
+def alice(db) -> User:
+    return User.objects.create_user("alice", "alice@example.org")
+
+
 @pytest.fixture
 def bob(db) -> User:
-    return User.objects.create_user("bob", "bob@example.org", "password")
+    return User.objects.create_user("bob", "bob@example.org")
 
 
 @pytest.fixture
@@ -34,7 +41,8 @@ def bearer(token: str) -> Client:
 
 @pytest.fixture
 def station(db) -> Station:
-    return Station.objects.create(
+    """A station as the importers and the admin leave it: with its tag and language rows."""
+    station = Station.objects.create(
         name="Radio One",
         url="https://radio.example.org/one.mp3",
         tags="jazz,news",
@@ -46,3 +54,5 @@ def station(db) -> Station:
         bitrate=128,
         votes=5,
     )
+    station.sync_facets()
+    return station

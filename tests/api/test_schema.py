@@ -52,7 +52,7 @@ def test_the_api_keeps_to_its_schema(api_schema, token):
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=8,
+            max_examples=5,
             deadline=None,
             derandomize=True,
             database=None,
