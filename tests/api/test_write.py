@@ -114,6 +114,14 @@ def test_hostile_bodies_are_refused_and_change_nothing(alice, write_token, demo)
         assert answer.status_code in (404, 422), path
         assert "error" in answer.json()
     assert not Favourite.objects.exists() and not Follow.objects.exists()
+    for path in (
+        "/api/v1/stations/" + "x" * 5000 + "/vote",
+        "/api/v1/stations/none/click",
+        "/api/v1/me/favourites/stations/none",
+    ):
+        answer = client.post(path) if not path.startswith("/api/v1/me") else client.put(path)
+        assert answer.status_code == 404, path
+        assert answer.json()["error"]["code"] == "not_found"
 
 
 def test_adding_a_feed_queues_it_for_the_crawler(alice, write_token, settings):
