@@ -18,10 +18,14 @@ from whitenoise.middleware import WhiteNoiseMiddleware
 
 def nul_character_response(request):
     if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
-        return HttpResponseBadRequest(
-            "Bad request: the address contains a NUL character (%00); remove it and try again.",
-            content_type="text/plain",
+        message = (
+            "Bad request: the address contains a NUL character (%00); remove it and try again."
         )
+        if request.path.startswith(("/api/v1/", "/json/")):
+            from airwaves.api.errors import error_response  # the API's one error shape
+
+            return error_response(400, "bad_request", message)
+        return HttpResponseBadRequest(message, content_type="text/plain")
     return None
 
 

@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "airwaves.search",
     "airwaves.artwork",
     "airwaves.sync",
+    "airwaves.api",
+    "ninja",  # the API docs page's template and its vendored Swagger UI
 ]
 
 MIDDLEWARE = [
@@ -377,6 +379,8 @@ REQUEST_MAX_BYTES_BY_PATH = {
     # gPodder API v2 and Nextcloud gpoddersync: subscription and episode-action uploads.
     "/api/2/": envint("AIRWAVES_SYNC_UPLOAD_MAX_BYTES", 8 * 1024 * 1024),
     "/index.php/apps/gpoddersync/": envint("AIRWAVES_SYNC_UPLOAD_MAX_BYTES", 8 * 1024 * 1024),
+    # The JSON API's writes are small objects (a feed URL, a play position).
+    "/api/v1/": envint("AIRWAVES_API_MAX_BYTES", 64 * 1024),
 }
 # Seconds a client may take to send a request head (slowloris); see serving.py.
 REQUEST_HEAD_TIMEOUT = envint("AIRWAVES_REQUEST_HEAD_TIMEOUT", 15)
@@ -410,3 +414,7 @@ LOGGING = {
 # Sync with podcast apps (airwaves/sync/): how long a right HTTP Basic password is
 # remembered, so apps sending it on every request do not cost an Argon2 check each.
 SYNC_BASIC_CACHE_SECONDS = envint("AIRWAVES_SYNC_BASIC_CACHE_SECONDS", 300)
+# The JSON API (airwaves/api/): requests a minute from one client address, and from one
+# personal token (which may come from many addresses), counted in Django's cache.
+API_REQUESTS_PER_MINUTE = envint("AIRWAVES_API_REQUESTS_PER_MINUTE", 300)
+API_TOKEN_REQUESTS_PER_MINUTE = envint("AIRWAVES_API_TOKEN_REQUESTS_PER_MINUTE", 1200)

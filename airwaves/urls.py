@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.functional import lazy
 
+from airwaves.api.urls import account_patterns, api_patterns, radiobrowser_patterns
 from airwaves.podcasts import sharing, sitemaps
 from airwaves.podcasts import views as podcasts
 from airwaves.podcasts.people import person
@@ -37,6 +38,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # gPodder API v2 and Nextcloud gpoddersync, for podcast apps.
     path("", include("airwaves.sync.urls")),
+    path("api/v1/", include(api_patterns)),  # the JSON API (docs/api.md)
+    path("json/", include(radiobrowser_patterns)),  # radio-browser-compatible subset
+    path("accounts/", include(account_patterns)),  # API tokens, on the settings page
 ]
 
 # The admin is named after the site too (AIRWAVES_SITE_NAME), not "Django administration";
