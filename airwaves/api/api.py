@@ -6,7 +6,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from airwaves.api import catalogue, me, search, stations
+from airwaves.api import catalogue, me, people, search, stations
 from airwaves.api.errors import STATUS_CODES, ApiError, error_response, field_of
 
 DESCRIPTION = """The directory's shows, episodes, stations and categories, its search, and
@@ -30,6 +30,7 @@ api.add_router("", catalogue.router)
 api.add_router("", stations.router)
 api.add_router("", search.router)
 api.add_router("", me.router)
+api.add_router("", people.router)
 
 
 @api.exception_handler(ApiError)
