@@ -74,8 +74,9 @@ def parse_atom(
     """Reads an Atom <feed> document (`known`: parse_common.read_items)."""
     found = index_children(root, _NAMES, _LISTS)
     base = join_base(url, root)
-    if not base.startswith(("http://", "https://")):
+    if not url and not base.startswith(("http://", "https://")):
         # Read from a file or stdin without xml:base: the show's website is the best base.
+        # (A site-relative URL given by the caller, as for the demo feeds, stays the base.)
         link = _link(found.get("link"), base, "alternate")
         if link.startswith(("http://", "https://")):
             base = resolve_url(base, link) if base else link

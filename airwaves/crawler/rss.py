@@ -91,8 +91,9 @@ def parse_rss(
         found = index_children(channel, _NAMES, _CHANNEL_LISTS)
     base = join_base(join_base(url, root), channel)
 
-    if not base.startswith(("http://", "https://")):
+    if not url and not base.startswith(("http://", "https://")):
         # Read from a file or stdin without xml:base: the show's website is the best base.
+        # (A site-relative URL given by the caller, as for the demo feeds, stays the base.)
         link = _channel_link(found, base)
         if link.startswith(("http://", "https://")):
             base = resolve_url(base, link) if base else link

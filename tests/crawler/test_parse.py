@@ -976,3 +976,16 @@ def test_known_items_come_back_as_their_stubs_unread(fmt: str) -> None:
 
     assert feed.episodes[0] is stub
     assert all(not e.unchanged and e.title for e in feed.episodes[1:])
+
+
+def test_a_site_relative_base_given_by_the_caller_stays_the_base():
+    """The demo feeds are read with a site-relative URL: their relative enclosures and
+    images resolve against it (to this site), not against the channel's <link>."""
+    feed = parse_feed(
+        b"<rss><channel><title>T</title><link>https://example.com/</link>"
+        b'<image><url>../art/t.jpg</url></image><item><title>E</title><enclosure url="../audio/e.mp3"'
+        b' type="audio/mpeg" length="1"/></item></channel></rss>',
+        url="/static/demo/feeds/t.xml",
+    )
+    assert feed.image_url == "/static/demo/art/t.jpg"
+    assert feed.episodes[0].enclosure_url == "/static/demo/audio/e.mp3"
