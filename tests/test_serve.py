@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -19,6 +20,8 @@ import pytest
 from tests.feeds import three_episode_feed
 
 AIRWAVES = str(Path(sys.executable).parent / "airwaves")
+# How long a start may take (a new database is migrated first); waited for, not slept.
+START_SECONDS = 90
 
 
 def free_port() -> int:
@@ -27,10 +30,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def seed_static(data_dir: Path) -> None:
+    """Gives a new data directory the static files this test run already collected
+    (same sources, same digest), so `serve` starts without collecting them again: the
+    start-up under test is the site's, not collectstatic's."""
+    from django.conf import settings
+
+    from airwaves.staticstorage import digest_path
+
+    shutil.copytree(settings.STATIC_ROOT, data_dir / "static", dirs_exist_ok=True)
+    shutil.copy(digest_path(settings.STATIC_ROOT), digest_path(data_dir / "static"))
+
+
 @pytest.fixture
 def site_env(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DJANGO_"))}
     env.update(AIRWAVES_DATA_DIR=str(tmp_path), AIRWAVES_ALLOW_PRIVATE_URLS="1")
+    seed_static(tmp_path)
     return env
 
 
@@ -44,7 +60,7 @@ def start(env: dict, *args: str) -> tuple[subprocess.Popen, str]:
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise AssertionError(proc.stderr.read().decode())
@@ -124,7 +140,7 @@ def test_serve_refreshes_due_feeds_in_the_background(site_env, feed_server):
     add_feed(site_env, feed_server.url("/feed.xml"))
     proc, base = start(site_env)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + START_SECONDS
         while httpx.get(base + "/podcasts/background-show/").status_code != 200:
             assert time.monotonic() < deadline, "the feed was not refreshed"
             time.sleep(0.3)
@@ -280,7 +296,7 @@ def test_serve_with_two_workers_answers_from_two_processes(site_env):
     try:
         # Connections stay with the worker that accepted them: open them (each answering)
         # until two processes hold some, and see that the supervisor holds none.
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + START_SECONDS
         while True:
             sock = socket.create_connection(("127.0.0.1", port), timeout=10)
             held.append(sock)
@@ -313,7 +329,7 @@ def test_serve_with_two_workers_crawls_in_the_supervisor_only(site_env, feed_ser
     add_feed(site_env, feed_server.url("/feed.xml"))
     proc, base = start(site_env, "--workers", "2")
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + START_SECONDS
         while httpx.get(base + "/podcasts/two-worker-show/").status_code != 200:
             assert time.monotonic() < deadline, "the feed was not refreshed"
             time.sleep(0.3)

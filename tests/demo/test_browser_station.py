@@ -35,7 +35,7 @@ def test_the_demo_station_plays_and_its_title_changes(page, demo_radio):
     page.wait_for_url(f"**/radio/{mp3.slug}/")
     assert "MP3, 32 kbps" in page.locator("body").inner_text()
 
-    page.get_by_role("link", name="▶ Listen").click()
+    page.get_by_role("button", name="▶ Listen").click()
     page.wait_for_function(PLAYING, timeout=15_000)
     assert page.locator("#player-audio").get_attribute("src") == f"/radio/{mp3.slug}/stream"
 

@@ -154,7 +154,7 @@ def test_a_shared_link_with_t_90_starts_at_one_minute_thirty(browser_page, episo
     page.locator("#player [data-player-time]").wait_for()
     assert page.locator("#player [data-player-time]").inner_text() == "1:30"
 
-    page.get_by_role("link", name="▶ Listen").click()
+    page.get_by_role("button", name="▶ Listen").click()
 
     page.wait_for_function(PLAYING_PAST, arg=90, timeout=15_000)
     assert 90 <= current_time(page) < 100
