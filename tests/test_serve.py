@@ -69,7 +69,11 @@ def start(env: dict, *args: str) -> tuple[subprocess.Popen, str]:
                 return proc, base
         except httpx.TransportError:
             time.sleep(0.2)
-    raise AssertionError("the site did not start")
+    # A start that hangs must not outlive the test: its process group goes too.
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(15)
+    proc.stderr.close()
+    raise AssertionError(f"the site did not answer within {START_SECONDS} s")
 
 
 def stop(proc: subprocess.Popen) -> None:
