@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from airwaves.lib.bodies import read_capped
 from airwaves.lib.net import (
     BlockedAddressError,
     UnsupportedURLError,
@@ -137,21 +138,8 @@ def _read(
             f"the server compressed the image ({encoding}) although we asked it not to",
             refused=True,
         )
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise _too_large(max_bytes, f"{int(declared)} bytes announced")
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_raw():
-        size += len(chunk)
-        if size > max_bytes:
-            raise _too_large(max_bytes, "the body went past it")
-        chunks.append(chunk)
-        # The guarded client bounds each socket read by the deadline; this also covers
-        # a transport without it (tests' mock transports).
-        if time.monotonic() - started > total_timeout:
-            raise httpx.ReadTimeout("total time limit reached")
-    return _result(url, response, b"".join(chunks))
+    data = read_capped(response, max_bytes, started, total_timeout, _too_large)
+    return _result(url, response, data)
 
 
 def _too_large(max_bytes: int, detail: str) -> ArtworkFetchError:

@@ -26,6 +26,7 @@ from lxml import html as lxml_html
 
 from airwaves.crawler.p20_media import MAX_SECONDS, MAX_TEXT, MAX_URL, ordered_chapters
 from airwaves.crawler.types import Chapter
+from airwaves.lib.bodies import read_capped
 from airwaves.lib.guard import BlockedAddressError, UnsupportedURLError, io_deadline
 from airwaves.lib.redirects import RedirectChain, RedirectError
 
@@ -151,23 +152,12 @@ def _read(
             f"the server compressed the file ({encoding}) although we asked it not to",
             refused=True,
         )
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise _too_large(max_bytes, f"{int(declared)} bytes announced")
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_raw():
-        size += len(chunk)
-        if size > max_bytes:
-            raise _too_large(max_bytes, "the body went past it")
-        chunks.append(chunk)
-        if time.monotonic() - started > total_timeout:
-            raise httpx.ReadTimeout("total time limit reached")
+    data = read_capped(response, max_bytes, started, total_timeout, _too_large)
     charset = ""
     match = re.search(r"charset=\"?([\w.:-]+)", params, re.IGNORECASE)
     if match:
         charset = match.group(1).lower()
-    return FetchedFile(url=url, data=b"".join(chunks), content_type=content_type, charset=charset)
+    return FetchedFile(url=url, data=data, content_type=content_type, charset=charset)
 
 
 def _too_large(max_bytes: int, detail: str) -> MediaFileError:
