@@ -121,7 +121,13 @@ def test_the_player_bar_controls_and_saved_positions(page, alice, feed_server):
     page.wait_for_function(
         f"async () => (await (await fetch('{position_url}')).json()).finished", timeout=5_000
     )
-    actions = list(EpisodeAction.objects.values("user__username", "position", "total"))
+    # The newest row by timestamp is where the listener is now (a table has no order of its
+    # own: PostgreSQL returns an updated row wherever its new version landed).
+    actions = list(
+        EpisodeAction.objects.order_by("timestamp", "id").values(
+            "user__username", "position", "total"
+        )
+    )
     assert actions and actions[-1]["user__username"] == "alice", actions
     assert actions[-1]["position"] == actions[-1]["total"] > 0
 
