@@ -40,6 +40,15 @@ def empty_cache() -> Iterator[None]:
     yield
 
 
+@pytest.fixture(autouse=True)
+def quick_passwords(request, settings) -> None:
+    """Argon2 (the site's hasher) takes up to a second a password on a busy test machine,
+    and most tests sign someone up or in: they hash with MD5. A test of the real hasher
+    is marked `real_passwords`."""
+    if request.node.get_closest_marker("real_passwords") is None:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def feed_server(monkeypatch: pytest.MonkeyPatch, settings) -> Iterator[FeedServer]:
     """A started FeedServer on 127.0.0.1, with private addresses allowed for fetches

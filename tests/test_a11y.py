@@ -63,21 +63,21 @@ def violations(page, url: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "/",
-        "/podcasts/the-backend-engineering-show-with-hussein-nasser/",
-        ROOT_CAUSE,
-        "/radio/lighthouse-radio/",
-        "/search?q=backend",
-        "/favourites/",
-        "/accounts/login/",
-    ],
-    ids=["home", "show", "episode", "station", "search", "favourites", "log-in"],
-)
-def test_axe_finds_no_serious_violation(page, url):
-    assert violations(page, url) == []
+PAGES = {
+    "home": "/",
+    "show": "/podcasts/the-backend-engineering-show-with-hussein-nasser/",
+    "episode": ROOT_CAUSE,
+    "station": "/radio/lighthouse-radio/",
+    "search": "/search?q=backend",
+    "favourites": "/favourites/",
+    "log-in": "/accounts/login/",
+}
+
+
+def test_axe_finds_no_serious_violation(page):
+    # One tab visits every page (loading the demo once): the answer names each page.
+    found = {name: violations(page, url) for name, url in PAGES.items()}
+    assert found == dict.fromkeys(PAGES, [])
 
 
 def test_axe_is_really_run_and_reports_what_it_finds(page):

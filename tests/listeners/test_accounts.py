@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.contrib.auth.models import User
 from django.core import mail
 
@@ -31,6 +32,7 @@ def test_signing_up_creates_an_account_and_logs_in(client, db):
     assert doc.xpath('//details[@class="account-menu"]/summary/text()') == ["carol"]
 
 
+@pytest.mark.real_passwords
 def test_passwords_are_hashed_with_argon2(client, db):
     client.post(
         "/accounts/signup/",
