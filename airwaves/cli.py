@@ -59,6 +59,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if workers < 1:
         raise CommandError("--workers must be 1 or more")
     setup_django()
+    if not args.no_crawl:
+        from airwaves.crawler.jobs import check_setup
+
+        check_setup()  # a broker without Celery: say what to install, before any set-up
     print(describe_database(), file=sys.stderr)
     ensure_database()
     ensure_static()
@@ -84,9 +88,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # With several workers this process only supervises them (uvicorn restarts one that
     # dies): the crawler runs here, once, and not in each of them.
     if not args.no_crawl:
-        from airwaves.crawler.jobs import check_setup
-
-        check_setup()  # a broker without Celery: say what to install, before serving
         start_background_crawler(stop)
 
     from airwaves.lib.hosts import describe_hosts, with_served_host
@@ -191,12 +192,17 @@ def read_url_list(path: str) -> list[str]:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    setup_django()
-    ensure_database()
-    from airwaves.crawler.jobs import crawl_forever_in_processes, crawl_pass_in_processes
-
     if args.processes < 1:
         raise CommandError("--processes must be 1 or more")
+    setup_django()
+    from airwaves.crawler.jobs import (
+        check_setup,
+        crawl_forever_in_processes,
+        crawl_pass_in_processes,
+    )
+
+    check_setup()  # a broker without Celery: say what to install, before any set-up
+    ensure_database()
     if args.once:
         summary = crawl_pass_in_processes(args.processes, include_all=args.all)
         print(summary.describe())
