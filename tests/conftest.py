@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -57,6 +60,29 @@ def feed_server(monkeypatch: pytest.MonkeyPatch, settings) -> Iterator[FeedServe
     settings.ALLOW_PRIVATE_URLS = True
     with FeedServer() as server:
         yield server
+
+
+def command_env(data_dir: Path) -> dict[str, str]:
+    """The test run's environment for a command of its own: a SQLite database in
+    `data_dir`, whatever database the run itself uses."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DJANGO_"))}
+    env.update(AIRWAVES_DATA_DIR=str(data_dir), AIRWAVES_ALLOW_PRIVATE_URLS="1")
+    return env
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """A SQLite database migrated once per run by `airwaves manage migrate`, for data
+    directories to start from: the start-up under test is the site's, not migrate's."""
+    data_dir = tmp_path_factory.mktemp("migrated")
+    subprocess.run(
+        [str(Path(sys.executable).parent / "airwaves"), "manage", "migrate", "-v0"],
+        env=command_env(data_dir),
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return data_dir / "airwaves.sqlite3"
 
 
 @pytest.fixture

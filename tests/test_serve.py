@@ -1,4 +1,6 @@
-"""`airwaves serve` as a user runs it: uvicorn, a fresh data directory, the crawler inside."""
+"""`airwaves serve` as a user runs it: uvicorn, a data directory of its own, the crawler
+inside. (A first start on an empty data directory, which migrates, is
+tests/demo/test_serve_demo.py's.)"""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import brotli
 import httpx
 import pytest
 
+from tests.conftest import command_env
 from tests.feeds import three_episode_feed
 
 AIRWAVES = str(Path(sys.executable).parent / "airwaves")
@@ -43,11 +46,10 @@ def seed_static(data_dir: Path) -> None:
 
 
 @pytest.fixture
-def site_env(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DJANGO_"))}
-    env.update(AIRWAVES_DATA_DIR=str(tmp_path), AIRWAVES_ALLOW_PRIVATE_URLS="1")
+def site_env(tmp_path, migrated_sqlite):
     seed_static(tmp_path)
-    return env
+    shutil.copy(migrated_sqlite, tmp_path / migrated_sqlite.name)
+    return command_env(tmp_path)
 
 
 def start(env: dict, *args: str) -> tuple[subprocess.Popen, str]:
