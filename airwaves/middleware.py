@@ -15,6 +15,28 @@ from django.http import HttpResponseBadRequest
 from django.utils.decorators import sync_and_async_middleware
 from whitenoise.middleware import WhiteNoiseMiddleware
 
+from airwaves.lib.clients import believe_forwarded_proto
+
+
+@sync_and_async_middleware
+def forwarded_proto(get_response):
+    """First of all: X-Forwarded-Proto is believed from AIRWAVES_TRUSTED_PROXIES only
+    (lib/clients.py), before anything asks whether the request came over HTTPS."""
+
+    if iscoroutinefunction(get_response):
+
+        async def middleware(request):
+            believe_forwarded_proto(request.META)
+            return await get_response(request)
+
+    else:
+
+        def middleware(request):
+            believe_forwarded_proto(request.META)
+            return get_response(request)
+
+    return middleware
+
 
 def nul_character_response(request):
     if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
@@ -84,10 +106,12 @@ def stream_middleware(get_response):
     a handler of their own): they read no session, user, CSRF token or message, and
     Django's own middleware runs its hooks in a worker thread that would then stay with
     the connection for as long as the listener listens. What of it applies to a stream
-    is done here, on the event loop: the Host check (ALLOWED_HOSTS), the NUL check, and
+    is done here, on the event loop: X-Forwarded-Proto from our proxies only, the Host
+    check (ALLOWED_HOSTS), the NUL check, and
     the headers SecurityMiddleware would add."""
 
     async def middleware(request):
+        believe_forwarded_proto(request.META)
         request.get_host()  # DisallowedHost: a 400, as for every other page
         response = nul_character_response(request) or await get_response(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

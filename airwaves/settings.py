@@ -90,6 +90,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # X-Forwarded-Proto is believed from AIRWAVES_TRUSTED_PROXIES only, before anything
+    # asks whether the request came over HTTPS (SECURE_PROXY_SSL_HEADER below).
+    "airwaves.middleware.forwarded_proto",
     # brotli or gzip for pages (compression.py): first, so that it compresses the body
     # every other middleware has finished with.
     "airwaves.compression.compress_responses",
@@ -128,6 +131,9 @@ SECURE_CSP = {
     "frame-ancestors": ["'none'"],
     "form-action": ["'self'"],
 }
+# A reverse proxy that ends TLS says so in X-Forwarded-Proto; the header is kept only on
+# requests from AIRWAVES_TRUSTED_PROXIES (airwaves.middleware.forwarded_proto).
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Behind HTTPS (AIRWAVES_SECURE_COOKIES), browsers are told to keep to it for a year.
 SECURE_HSTS_SECONDS = 365 * 24 * 3600 if envbool("AIRWAVES_SECURE_COOKIES") else 0
 

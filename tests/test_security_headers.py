@@ -174,6 +174,43 @@ def test_a_secure_request_gets_hsts_when_it_is_on(client, db, settings):
     assert "Strict-Transport-Security" not in client.get("/healthz")
 
 
+def test_https_ended_at_a_trusted_proxy_counts_as_https(client, db, settings):
+    # Behind a proxy that ends TLS, the site hears plain HTTP from the proxy, which says
+    # X-Forwarded-Proto: https. Believed from AIRWAVES_TRUSTED_PROXIES only.
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    proxied = client.get("/healthz", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_PROTO="https")
+    assert proxied["Strict-Transport-Security"] == "max-age=31536000"
+    claimed = client.get("/healthz", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_PROTO="https")
+    assert "Strict-Transport-Security" not in claimed
+    plain = client.get("/healthz", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_PROTO="http")
+    assert "Strict-Transport-Security" not in plain
+
+
+def test_a_form_posted_over_https_through_the_proxy_passes_the_csrf_check(db, settings):
+    # The browser sends Origin: https://…; without believing the proxy the site would
+    # compare it with http://… and refuse every form (403).
+    from django.test import Client
+
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    browser = Client(enforce_csrf_checks=True)
+    token = browser.get("/accounts/login/").cookies["csrftoken"].value
+    form = {"username": "nobody", "password": "wrong", "csrfmiddlewaretoken": token}
+
+    def post(remote: str):
+        return browser.post(
+            "/accounts/login/",
+            form,
+            REMOTE_ADDR=remote,
+            HTTP_HOST="testserver",
+            HTTP_ORIGIN="https://testserver",
+            HTTP_X_FORWARDED_PROTO="https",
+        )
+
+    assert post("10.1.2.3").status_code == 200  # the form again, with its error
+    assert post("203.0.113.9").status_code == 403  # nobody else's word for it
+
+
 # --- in a browser -----------------------------------------------------------------------
 
 

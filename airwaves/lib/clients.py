@@ -1,4 +1,5 @@
-"""Who is asking: the client's address behind trusted proxies, and a daily client key.
+"""Who is asking: the client's address behind trusted proxies, whether it asked over
+HTTPS, and a daily client key.
 
 The one answer to "who is the client" for every part of the site (log-in limits, clicks and
 votes, connection caps): nothing else reads REMOTE_ADDR or X-Forwarded-For.
@@ -92,6 +93,33 @@ def request_client_address(request, trusted: Iterable[str] | None = None) -> str
         trusted,
     )
     return address or "unknown"
+
+
+def from_trusted_proxy(remote_addr: str, trusted: Iterable[str]) -> bool:
+    """Whether the connecting address is one of our own reverse proxies."""
+    networks = parse_networks(tuple(trusted))
+    remote = _parse_ip(remote_addr or "")
+    return remote is not None and any(
+        remote.version == net.version and remote in net for net in networks
+    )
+
+
+FORWARDED_PROTO = "HTTP_X_FORWARDED_PROTO"
+
+
+def believe_forwarded_proto(meta: dict, trusted: Iterable[str] | None = None) -> None:
+    """Keeps X-Forwarded-Proto in a request's META only when one of our own proxies sent
+    it: Django reads it (SECURE_PROXY_SSL_HEADER) to know the visitor came over HTTPS
+    to a proxy that ends TLS, which decides HSTS, secure redirects and the CSRF origin
+    check. From anyone else it is a claim anybody can make, and is dropped."""
+    if FORWARDED_PROTO not in meta:
+        return
+    if trusted is None:
+        from django.conf import settings
+
+        trusted = settings.TRUSTED_PROXIES
+    if not from_trusted_proxy(meta.get("REMOTE_ADDR", ""), trusted):
+        del meta[FORWARDED_PROTO]
 
 
 def client_key(address: str, day: date, secret: str) -> str:
