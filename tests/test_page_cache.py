@@ -272,6 +272,42 @@ def test_state_never_shows_someone_elses_hearts(client, ice, alice, django_user_
     assert "1 heart" in part  # the public count, nothing of whose
 
 
+@pytest.mark.parametrize("who", ["guest", "listener"])
+def test_state_costs_the_same_queries_for_one_part_of_a_kind_or_many(
+    client, site, alice, who, django_assert_max_num_queries
+):
+    # A cached listing asks for a heart, follow and station part per row it shows.
+    if who == "listener":
+        client.force_login(alice)
+    episodes = list(Episode.objects.order_by("pk")[:12])
+    shows = list(Podcast.objects.order_by("pk")[:6])
+    stations = [
+        make_station(f"Station {n}", f"http://radio.example.org/{n}", slug=f"station-{n}")
+        for n in range(6)
+    ]
+    for episode in episodes[::2]:
+        client.post(f"/episodes/{episode.pk}/favourite")
+
+    def parts(n_episodes: int, n_others: int) -> str:
+        return ",".join(
+            [f"heart:{e.pk}" for e in episodes[:n_episodes]]
+            + [f"follow:{p.pk}" for p in shows[:n_others]]
+            + [f"station:{s.pk}" for s in stations[:n_others]]
+        )
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        few = state(client, parts(1, 1))["parts"]
+    with django_assert_max_num_queries(len(one)):
+        many = state(client, parts(12, 6))["parts"]
+    assert len(few) == 3 and len(many) == len(episodes) + len(shows) + len(stations)
+    assert len(episodes) > 1 and len(shows) > 1
+    pressed = [name for name, part in many.items() if 'aria-pressed="true"' in part]
+    assert sorted(pressed) == sorted(f"heart:{e.pk}" for e in episodes[::2])
+
+
 def test_state_leaves_out_ids_that_name_nothing(client, site):
     assert state(client, "heart:999999,follow:999999,resume:999999")["parts"] == {}
 

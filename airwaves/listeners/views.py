@@ -33,7 +33,7 @@ from airwaves.listeners.models import Follow
 from airwaves.listeners.opml import NotOpml, parse_opml
 from airwaves.podcasts.models import Episode, Podcast
 from airwaves.radio.models import Station
-from airwaves.radio.views import is_favourite as is_station_favourite
+from airwaves.radio.views import favourite_station_ids
 
 PER_PAGE = 30
 # Parts of a page one /me/state request may ask for: a page shows a few dozen at most.
@@ -333,13 +333,20 @@ def me_state(request):
     podcasts = Podcast.objects.in_bulk(podcast_ids)
     states = playback.play_states(request, [pk for kind, pk in wanted if kind == "resume"])
     stations = Station.objects.in_bulk({pk for kind, pk in wanted if kind == "station"})
+    # Each kind is read in one or two queries, however many parts ask for it.
+    heart_ids = {pk for kind, pk in wanted if kind == "heart"}
+    heart_states = hearts.heart_contexts(
+        request, {pk: e for pk, e in episodes.items() if pk in heart_ids}
+    )
+    follow_states = hearts.follow_contexts(request, podcasts)
+    station_hearts = favourite_station_ids(request, stations)
     for kind, pk in wanted:
         name = f"{kind}:{pk}" if pk is not None else kind
-        if kind == "heart" and pk in episodes:
-            context = {**hearts.heart_context(request, episodes[pk]), "next": back}
+        if kind == "heart" and pk in heart_states:
+            context = {**heart_states[pk], "next": back}
             parts[name] = render_to_string("listeners/heart.html", context, request)
-        elif kind == "follow" and pk in podcasts:
-            context = {**hearts.follow_context(request, podcasts[pk]), "next": back}
+        elif kind == "follow" and pk in follow_states:
+            context = {**follow_states[pk], "next": back}
             parts[name] = render_to_string("listeners/follow_button.html", context, request)
         elif kind == "resume" and pk in episodes and episodes[pk].has_audio:
             context = {"episode": episodes[pk], "play": states.get(pk)}
@@ -347,7 +354,7 @@ def me_state(request):
         elif kind == "station" and pk in stations:
             context = {
                 "station": stations[pk],
-                "is_favourite": is_station_favourite(request, stations[pk]),
+                "is_favourite": pk in station_hearts,
             }
             parts[name] = render_to_string("radio/partials/heart.html", context, request)
         elif kind == "menu" and request.user.is_authenticated:

@@ -291,6 +291,19 @@ def click(request, slug: str):
     return JsonResponse({"counted": counted})
 
 
+def favourite_station_ids(request, stations: dict[int, Station]) -> set[int]:
+    """Which of these stations the visitor hearted, in one query at most."""
+    if not stations:
+        return set()
+    if request.user.is_authenticated:
+        return set(
+            StationFavourite.objects.filter(user=request.user, station__in=stations).values_list(
+                "station_id", flat=True
+            )
+        )
+    return {pk for pk in stations if guest.is_station_favourite(request.session, pk)}
+
+
 def is_favourite(request, station: Station) -> bool:
     if request.user.is_authenticated:
         return StationFavourite.objects.filter(user=request.user, station=station).exists()
