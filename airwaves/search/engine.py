@@ -111,7 +111,8 @@ def search(
        the index of titles alone (with the exclusions checked on the full index), so
        that title matches rank first however many newer body matches a common word has;
     3. for episodes, the newest episodes whose transcript matches the whole query (and
-       whose own words hold none of its exclusions), counted with the first.
+       whose own words hold none of its exclusions), counted with the first; read only
+       when the first set is smaller than its cap.
 
     Their union is ranked: title matches above the rest and transcript matches below,
     then the recency or popularity boost, then the newer row. An episode whose excluded
@@ -169,8 +170,15 @@ def search(
             transcribed, transcribed_params = _newest(
                 connection, kind, parsed, filters, cap, title_only=False, index=TRANSCRIPTS
             )
-            ctes += f", heard AS MATERIALIZED ({transcribed})"
-            params += transcribed_params
+            # Transcript matches rank below every other match, so once the newest
+            # matches fill the cap they would change neither the pages (which end at
+            # the cap) nor the count ("1,000+"): the transcripts are read only for a
+            # query with fewer matches than that.
+            ctes += (
+                f", heard AS MATERIALIZED (SELECT * FROM ({transcribed}) transcribed "
+                "WHERE (SELECT count(*) FROM found) < %s)"
+            )
+            params += [*transcribed_params, cap]
             ranked += (
                 f" UNION ALL SELECT id, boost * {TRANSCRIPT_TIER} AS score, 1 AS heard FROM heard"
             )

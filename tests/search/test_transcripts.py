@@ -187,6 +187,12 @@ def test_a_transcript_snippet_is_escaped_and_the_seek_follows_the_best_line():
     )
     both = transcript_snippets(connection, parse_query("oboe bassoon"), [episode.pk])
     assert both[episode.pk].seconds == 12
+    # Lines of some other shape than the job writes: the snippet, without a time.
+    EpisodeFile.objects.filter(episode=episode).update(lines={"0": "oboe"})
+    assert (
+        transcript_snippets(connection, parse_query("oboe"), [episode.pk])[episode.pk].seconds
+        is None
+    )
     # Someone else's transcript, or none: no snippet.
     other = make_episode(make_show(), "Other")
     assert transcript_snippets(connection, parse_query("oboe"), [other.pk]) == {}
@@ -227,3 +233,23 @@ def test_reindex_rebuilds_the_transcripts_index(capsys):
 
     assert found("ocarina") == [episode.pk]
     assert re.search(r"\b1 transcripts\b", capsys.readouterr().out)
+
+
+def test_transcripts_are_read_only_while_the_newest_matches_leave_room():
+    show = make_show()
+    in_notes = [make_episode(show, f"Notes {n}", description="<p>A sitar.</p>") for n in range(3)]
+    heard = make_episode(show, "Heard")
+    transcribed(heard, "a sitar")
+
+    def matches(candidates: int):
+        parsed = parse_query("sitar")
+        return search(connection, "episode", parsed, Filters(), limit=50, candidates=candidates)
+
+    # Three body matches fill a cap of two (and one over it, to tell "2+"): the
+    # transcript match would rank below them all, past the last page.
+    full = matches(2)
+    assert full.count == 3 and full.heard == frozenset()
+    assert heard.pk not in full.ids
+    roomy = matches(5)
+    assert roomy.count == 4 and roomy.heard == {heard.pk}
+    assert roomy.ids == [e.pk for e in reversed(in_notes)] + [heard.pk]
