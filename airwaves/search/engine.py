@@ -167,18 +167,30 @@ def search(
         ctes = f"found AS MATERIALIZED ({found}), titled AS MATERIALIZED ({titled})"
         params = [*found_params, *titled_params]
         if heard:
-            transcribed, transcribed_params = _newest(
-                connection, kind, parsed, filters, cap, title_only=False, index=TRANSCRIPTS
-            )
             # Transcript matches rank below every other match, so once the newest
             # matches fill the cap they would change neither the pages (which end at
             # the cap) nor the count ("1,000+"): the transcripts are read only for a
-            # query with fewer matches than that.
-            ctes += (
-                f", heard AS MATERIALIZED (SELECT * FROM ({transcribed}) transcribed "
-                "WHERE (SELECT count(*) FROM found) < %s)"
+            # query with fewer matches than that. SQLite reads none for a LIMIT of 0
+            # (a condition outside the subquery would not stop it from being read);
+            # PostgreSQL's one-time filter never runs what is under it.
+            room = f"(SELECT CASE WHEN count(*) < {cap:d} THEN {cap:d} ELSE 0 END FROM found)"
+            transcribed, transcribed_params = _newest(
+                connection,
+                kind,
+                parsed,
+                filters,
+                cap,
+                title_only=False,
+                index=TRANSCRIPTS,
+                sqlite_limit=room,
             )
-            params += [*transcribed_params, cap]
+            if connection.vendor != "sqlite":
+                transcribed = (
+                    f"SELECT * FROM ({transcribed}) transcribed "
+                    f"WHERE (SELECT count(*) FROM found) < {cap:d}"
+                )
+            ctes += f", heard AS MATERIALIZED ({transcribed})"
+            params += transcribed_params
             ranked += (
                 f" UNION ALL SELECT id, boost * {TRANSCRIPT_TIER} AS score, 1 AS heard FROM heard"
             )
@@ -216,12 +228,14 @@ def _newest(
     also_matching: str | None = None,
     heard_free: bool = False,
     index: IndexedTable | None = None,
+    sqlite_limit: str | None = None,
 ) -> tuple[str, list]:
     """SELECT id, boost of the newest `cap` matches that pass the filters, and its
     params; also_matching, an engine query the row must match in the full index too;
     heard_free, the episode's transcript must hold none of the query's exclusions.
     With index=TRANSCRIPTS, the episodes whose transcript matches, newest file first,
-    whose own words (the full index) hold none of the exclusions.
+    whose own words (the full index) hold none of the exclusions. sqlite_limit, an SQL
+    expression for SQLite's LIMIT instead of the cap.
 
     SQLite's FTS5 reads a match's rows in rowid order off the index itself. PostgreSQL's
     GIN index has no order, so there are two ways to the newest matches, and which is
@@ -256,6 +270,8 @@ def _newest(
         sql += f" AND {check}"
         params.append(check_query)
     if connection.vendor == "sqlite":
+        if sqlite_limit is not None:
+            return f"{sql} ORDER BY {table.fts}.rowid DESC LIMIT {sqlite_limit}", params
         return f"{sql} ORDER BY {table.fts}.rowid DESC LIMIT %s", [*params, cap]
     rows = f"greatest((SELECT reltuples FROM pg_class WHERE oid = '{table.doc}'::regclass), 0)"
     probe = (
