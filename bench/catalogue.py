@@ -10,7 +10,9 @@ postgresql://postgres@127.0.0.1:5432/NAME), after running the migrations. Rows g
 with plain SQL in batches (executemany on SQLite, COPY on PostgreSQL), as the crawler
 writes them: every column a page reads is filled, slugs are unique, and the counts the
 pages read (episode_count, show_count, listed_shows, ...) are kept by the database's
-own triggers, exactly as for crawled feeds. Titles, authors and show notes are drawn
+own triggers, exactly as for crawled feeds. The search index is built once at the end,
+as `airwaves reindex` builds it. A share of the episodes (--transcripts) has a fetched
+transcript. Titles, authors and show notes are drawn
 from a word list with a few rare words ("kernel", "mitochondria") so that full-text
 search has something to find; categories come from the Apple Podcasts tree; dates
 spread over ten years. The same --seed gives the same catalogue.
@@ -19,6 +21,7 @@ spread over ten years. The same --seed gives the same catalogue.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import sys
@@ -89,6 +92,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--shows", type=int, default=50_000)
     parser.add_argument("--episodes", type=int, default=1_000_000, help="in all, big show included")
     parser.add_argument("--big-show", type=int, default=0, help="one show with this many episodes")
+    parser.add_argument(
+        "--transcripts",
+        type=float,
+        default=0.02,
+        help="share of episodes with a fetched transcript (some 400 words in timed lines)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--batch", type=int, default=20_000, help="rows per statement batch")
     parser.add_argument(
@@ -155,9 +164,14 @@ def model_columns(model, known: set[str]) -> tuple[list[str], dict]:
             continue
         if field.column not in known:
             if field.has_default():
-                defaults[field.column] = field.get_default()
+                default = field.get_default()
+                # A JSON column's default, as the driver takes it.
+                is_json = isinstance(default, list | dict)
+                defaults[field.column] = json.dumps(default) if is_json else default
             elif field.null:
                 defaults[field.column] = None
+            elif field.empty_strings_allowed and field.blank:
+                defaults[field.column] = ""
             else:
                 raise SystemExit(f"catalogue.py does not know how to fill {field.column}")
         columns.append(field.column)
@@ -170,6 +184,60 @@ def adapt(value, postgres: bool):
     if isinstance(value, datetime) and not postgres:
         return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
     return value
+
+
+def write_transcripts(connection, rng: random.Random, args, started: float) -> int:
+    """A fetched transcript (podcast:transcript, as the background job stores it) for a
+    share of the episodes: lines of ten words, five seconds each."""
+    from django.db import transaction
+
+    from airwaves.podcasts.models import EpisodeFile
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM podcasts_episode ORDER BY id")
+        episode_ids = [row[0] for row in cursor.fetchall()]
+    chosen = sorted(rng.sample(episode_ids, int(len(episode_ids) * args.transcripts)))
+    postgres = connection.vendor == "postgresql"
+    now = datetime.now(UTC).replace(microsecond=0)
+    values = {
+        "episode_id": 0,
+        "kind": "transcript",
+        "url": "",
+        "type": "text/vtt",
+        "language": "en",
+        "rel": "",
+        "rank": 0,
+        "status": "ok",
+        "last_error": "",
+        "error_count": 0,
+        "lines": "[]",
+        "text": "",
+        "next_fetch_at": adapt(now + timedelta(days=30), postgres),
+        "claimed_until": None,
+        "fetched_at": adapt(now, postgres),
+    }
+    columns, defaults = model_columns(EpisodeFile, set(values))
+    values.update(defaults)
+    writer = Writer(connection, EpisodeFile._meta.db_table, columns)
+    for episode_id in chosen:
+        lines = [
+            [5.0 * n, 5.0 * n + 5, " ".join(words(rng, 10)).capitalize() + "."]
+            for n in range(rng.randint(30, 50))
+        ]
+        row = dict(values)
+        row.update(
+            episode_id=episode_id,
+            url=f"https://transcripts.example.com/{episode_id}.vtt",
+            lines=json.dumps(lines),
+            text="\n".join(line[2] for line in lines),
+        )
+        writer.add(row)
+        if len(writer.rows) >= args.batch // 10:
+            with transaction.atomic():
+                writer.flush()
+    with transaction.atomic():
+        writer.flush()
+    return len(chosen)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,6 +257,11 @@ def main(argv: list[str] | None = None) -> int:
         with connection.cursor() as cursor:
             # A benchmark database: a crash may lose it, so it may be written faster.
             cursor.execute("PRAGMA synchronous=OFF")
+    # The search index is built once, after the rows (as `airwaves reindex` does), not
+    # row by row by its triggers: on PostgreSQL that took most of the time.
+    from airwaves.search import schema
+
+    schema.uninstall(connection)
     categories = tree_categories()
     by_parent: dict[int, list[int]] = {}
     tops = [pk for pk, parent in categories if parent is None]
@@ -379,6 +452,11 @@ def main(argv: list[str] | None = None) -> int:
                     )
     with transaction.atomic():
         writer.flush()
+    transcripts = write_transcripts(connection, rng, args, started)
+    print(f"  {transcripts} transcripts in {time.perf_counter() - started:.0f}s", flush=True)
+    indexing = time.perf_counter()
+    schema.rebuild(connection)
+    print(f"  search index built in {time.perf_counter() - indexing:.0f}s", flush=True)
     with connection.cursor() as cursor:
         # The planner's statistics, as a database in use would have them.
         cursor.execute("VACUUM ANALYZE" if postgres else "ANALYZE")

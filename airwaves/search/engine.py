@@ -7,7 +7,8 @@ SQLite answers with FTS5, PostgreSQL with its full text search (a GIN-indexed
 tsvector); `connection.vendor` picks one. Both rank the same way:
 
 - title matches first: a row whose title holds every word looked for (the titles'
-  index says so) scores TITLE_TIER times a row that has them elsewhere;
+  index says so) scores TITLE_TIER times a row that has them elsewhere, and an episode
+  that has them in its transcript alone TRANSCRIPT_TIER times;
 - then a boost of at most 30% for newer episodes (half of it for one six months old)
   and for stations with more votes and clicks (5% per digit of their sum);
 - then the newer row.
@@ -22,12 +23,12 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
 from airwaves.search.query import ParsedQuery
-from airwaves.search.schema import BY_KIND
+from airwaves.search.schema import BY_KIND, TRANSCRIPTS, IndexedTable
 
 CANDIDATES = 1000  # matches ranked and counted per query (see search())
 # PostgreSQL: the newest rows whose matches tell a common query from a rare one (_newest),
@@ -40,6 +41,9 @@ ROWS_PER_PAGE = 16
 # in fifty, so their walk reads fifty rows for each one it keeps.
 TITLE_CANDIDATES = 100
 TITLE_TIER = 10  # a title match's score over a body match's (boosts reach 1.3 or so)
+# A transcript match's: below any match in the episode's own words, which say what it is
+# about, where a transcript holds every word said in passing.
+TRANSCRIPT_TIER = 0.5
 SNIPPET_WORDS = 24
 # Markers around matched words inside snippets; control characters, which feed text
 # never holds (the crawler strips them), so they cannot be confused with content.
@@ -77,6 +81,12 @@ class Filters:
 class Matches(NamedTuple):
     ids: list[int]  # the page asked for, best first
     count: int  # matches, counted up to CANDIDATES + 1 ("1,000+")
+    heard: frozenset[int] = frozenset()  # of ids, the episodes matched in their transcript alone
+
+
+class TranscriptSnippet(NamedTuple):
+    html: str  # safe HTML, the matched words in <mark>
+    seconds: int | None  # where the line that holds them starts, when the file says
 
 
 def search(
@@ -99,10 +109,14 @@ def search(
        counted (beyond them, "1,000+");
     2. the TITLE_CANDIDATES newest rows whose title holds every word looked for, from
        the index of titles alone (with the exclusions checked on the full index), so
-       that title matches rank first however many newer body matches a common word has.
+       that title matches rank first however many newer body matches a common word has;
+    3. for episodes, the newest episodes whose transcript matches the whole query (and
+       whose own words hold none of its exclusions), counted with the first; read only
+       when the first set is smaller than its cap.
 
-    Their union is ranked: title matches above the rest, then the recency or popularity
-    boost, then the newer row. Nothing reads or ranks every match of a common word, so a
+    Their union is ranked: title matches above the rest and transcript matches below,
+    then the recency or popularity boost, then the newer row. An episode whose excluded
+    word is in its transcript is left out of the first two too. Nothing reads or ranks every match of a common word, so a
     search costs about the same whatever the size of the catalogue; a rarer query, with
     fewer matches than the cap, is ranked in full. With title_only (typeahead) the first
     set is read from the titles' index and is the only one.
@@ -110,20 +124,30 @@ def search(
     if not parsed.searchable or not filters.applies_to(kind):
         return Matches([], 0)
     cap = (candidates or CANDIDATES) + 1
-    found, found_params = _newest(connection, kind, parsed, filters, cap, title_only=title_only)
+    excludes = any(term.exclude for term in parsed.terms)
+    found, found_params = _newest(
+        connection,
+        kind,
+        parsed,
+        filters,
+        cap,
+        title_only=title_only,
+        heard_free=kind == "episode" and excludes and not title_only,
+    )
     if title_only:
         sql = (
             f"WITH found AS MATERIALIZED ({found}) "
-            "SELECT id, (SELECT count(*) FROM found) FROM found "
+            "SELECT id, (SELECT count(*) FROM found), 0 FROM found "
             "ORDER BY boost DESC, id DESC LIMIT %s OFFSET %s"
         )
         params = [*found_params, limit, offset]
     else:
         positive = ParsedQuery(terms=parsed.positive, truncated=False)
         also = None
-        if any(term.exclude for term in parsed.terms):
+        if excludes:
             # The titles' index knows nothing of the words the rest of a row holds.
             also = _engine_query(connection, parsed)
+        heard = kind == "episode"
         titled, titled_params = _newest(
             connection,
             kind,
@@ -132,20 +156,61 @@ def search(
             TITLE_CANDIDATES,
             title_only=True,
             also_matching=also,
+            heard_free=heard and also is not None,
         )
+        # heard: 1 for a match in the transcript alone.
+        ranked = (
+            f"SELECT id, boost * {TITLE_TIER} AS score, 0 AS heard FROM titled UNION ALL "
+            "SELECT id, boost AS score, 0 AS heard FROM found"
+        )
+        counted = "found"
+        ctes = f"found AS MATERIALIZED ({found}), titled AS MATERIALIZED ({titled})"
+        params = [*found_params, *titled_params]
+        if heard:
+            # Transcript matches rank below every other match, so once the newest
+            # matches fill the cap they would change neither the pages (which end at
+            # the cap) nor the count ("1,000+"): the transcripts are read only for a
+            # query with fewer matches than that. SQLite reads none for a LIMIT of 0
+            # (a condition outside the subquery would not stop it from being read);
+            # PostgreSQL's one-time filter never runs what is under it.
+            room = f"(SELECT CASE WHEN count(*) < {cap:d} THEN {cap:d} ELSE 0 END FROM found)"
+            transcribed, transcribed_params = _newest(
+                connection,
+                kind,
+                parsed,
+                filters,
+                cap,
+                title_only=False,
+                index=TRANSCRIPTS,
+                sqlite_limit=room,
+            )
+            if connection.vendor != "sqlite":
+                transcribed = (
+                    f"SELECT * FROM ({transcribed}) transcribed "
+                    f"WHERE (SELECT count(*) FROM found) < {cap:d}"
+                )
+            ctes += f", heard AS MATERIALIZED ({transcribed})"
+            params += transcribed_params
+            ranked += (
+                f" UNION ALL SELECT id, boost * {TRANSCRIPT_TIER} AS score, 1 AS heard FROM heard"
+            )
+            counted = "(SELECT id FROM found UNION SELECT id FROM heard) counted"
         sql = (
-            f"WITH found AS MATERIALIZED ({found}), "
-            f"titled AS MATERIALIZED ({titled}) "
-            "SELECT id, (SELECT count(*) FROM found) FROM ("
-            f"SELECT id, boost * {TITLE_TIER} AS score FROM titled UNION ALL "
-            "SELECT id, boost AS score FROM found WHERE id NOT IN (SELECT id FROM titled)"
+            f"WITH {ctes} "
+            f"SELECT id, (SELECT count(*) FROM {counted}), heard FROM ("
+            "SELECT id, max(score) AS score, min(heard) AS heard "
+            f"FROM ({ranked}) scored GROUP BY id"
             ") ranked ORDER BY score DESC, id DESC LIMIT %s OFFSET %s"
         )
-        params = [*found_params, *titled_params, limit, offset]
+        params += [limit, offset]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return Matches([row[0] for row in rows], rows[0][1] if rows else 0)
+    return Matches(
+        [row[0] for row in rows],
+        rows[0][1] if rows else 0,
+        frozenset(row[0] for row in rows if row[2]),
+    )
 
 
 def _engine_query(connection, parsed: ParsedQuery) -> str:
@@ -161,9 +226,16 @@ def _newest(
     *,
     title_only: bool,
     also_matching: str | None = None,
+    heard_free: bool = False,
+    index: IndexedTable | None = None,
+    sqlite_limit: str | None = None,
 ) -> tuple[str, list]:
     """SELECT id, boost of the newest `cap` matches that pass the filters, and its
-    params; also_matching, an engine query the row must match in the full index too.
+    params; also_matching, an engine query the row must match in the full index too;
+    heard_free, the episode's transcript must hold none of the query's exclusions.
+    With index=TRANSCRIPTS, the episodes whose transcript matches, newest file first,
+    whose own words (the full index) hold none of the exclusions. sqlite_limit, an SQL
+    expression for SQLite's LIMIT instead of the cap.
 
     SQLite's FTS5 reads a match's rows in rowid order off the index itself. PostgreSQL's
     GIN index has no order, so there are two ways to the newest matches, and which is
@@ -182,13 +254,24 @@ def _newest(
     rows. Either branch reads at most about sqrt(cap × rows / ROWS_PER_PAGE) pages, where
     the two meet.
     """
-    table = BY_KIND[kind].titles if title_only else BY_KIND[kind]
+    table = index or (BY_KIND[kind].titles if title_only else BY_KIND[kind])
     columns = f"t.id AS id, {_boost(connection, kind)} AS boost"
-    sql, params = _matches(connection, kind, parsed, filters, title_only, columns)
+    sql, params = _matches(connection, kind, parsed, filters, columns=columns, index=table)
+    # Conditions on other indexes, one row at a time.
+    checks: list[tuple[str, str]] = []
     if also_matching is not None:
-        sql += f" AND {_also_matches(connection, kind)}"
-        params.append(also_matching)
+        checks.append((_also_matches(connection, kind), also_matching))
+    excluded = _any_excluded(connection, parsed)
+    if excluded and heard_free:
+        checks.append((f"NOT {_heard(connection)}", excluded))
+    if excluded and table is TRANSCRIPTS:
+        checks.append((f"NOT {_also_matches(connection, kind)}", excluded))
+    for check, check_query in checks:
+        sql += f" AND {check}"
+        params.append(check_query)
     if connection.vendor == "sqlite":
+        if sqlite_limit is not None:
+            return f"{sql} ORDER BY {table.fts}.rowid DESC LIMIT {sqlite_limit}", params
         return f"{sql} ORDER BY {table.fts}.rowid DESC LIMIT %s", [*params, cap]
     rows = f"greatest((SELECT reltuples FROM pg_class WHERE oid = '{table.doc}'::regclass), 0)"
     probe = (
@@ -197,7 +280,7 @@ def _newest(
         f">= least({PROBE_ROWS}, {rows}) * sqrt(%s / greatest({rows} * {ROWS_PER_PAGE}, 1))"
     )
     query = parsed.to_tsquery()
-    if filters == Filters() and also_matching is None:
+    if filters == Filters() and not checks:
         where, where_params = _filters(connection, kind, filters)
         # Only the listed-shows condition left, which few rows fail: the newest matches
         # from the index table alone, then their rows (joined for a tenth more than the
@@ -205,7 +288,7 @@ def _newest(
         gathered_sql = (
             f"SELECT {columns} FROM (SELECT d.id FROM {table.doc} d "
             "WHERE d.document @@ to_tsquery('simple', %s) ORDER BY d.id + 0 DESC LIMIT %s) d "
-            f"JOIN {table.table} t ON t.id = d.id {_joins(kind)} WHERE true{where}"
+            f"{_rows(table, 'd.id')} {_joins(kind)} WHERE true{where}"
         )
         gathered_params = [query, cap + cap // 10, *where_params]
     else:
@@ -219,6 +302,36 @@ def _newest(
         "WHERE NOT (SELECT common FROM probe)"
     )
     return union, [query, cap, *params, cap, *gathered_params, cap]
+
+
+def _any_excluded(connection, parsed: ParsedQuery) -> str:
+    """An engine query matching a row that holds any of the query's exclusions, or ""."""
+    excluded = [
+        ParsedQuery(terms=(replace(t, exclude=False),), truncated=False)
+        for t in parsed.terms
+        if t.exclude
+    ]
+    if not excluded:
+        return ""
+    if connection.vendor == "sqlite":
+        return " OR ".join(q.to_fts5() for q in excluded)
+    return " | ".join(f"({q.to_tsquery()})" for q in excluded)
+
+
+def _heard(connection) -> str:
+    """The episode t has a transcript that matches an engine query: a look-up of its
+    files, then of each in the transcripts' index."""
+    if connection.vendor == "sqlite":
+        return (
+            "EXISTS (SELECT 1 FROM podcasts_episodefile tf WHERE tf.episode_id = t.id AND "
+            f"EXISTS (SELECT 1 FROM {TRANSCRIPTS.fts} WHERE {TRANSCRIPTS.fts} MATCH %s "
+            "AND rowid = tf.id))"
+        )
+    return (
+        f"EXISTS (SELECT 1 FROM podcasts_episodefile tf JOIN {TRANSCRIPTS.doc} td "
+        "ON td.id = tf.id WHERE tf.episode_id = t.id "
+        "AND td.document @@ to_tsquery('simple', %s))"
+    )
 
 
 def _also_matches(connection, kind: str) -> str:
@@ -266,6 +379,74 @@ def highlight(connection, kind: str, parsed: ParsedQuery, ids: list[int]) -> dic
         return {row_id: _snippet_html(text) for row_id, text in cursor.fetchall() if text}
 
 
+def transcript_snippets(
+    connection, parsed: ParsedQuery, episode_ids: list[int]
+) -> dict[int, TranscriptSnippet]:
+    """Snippets of the given episodes' transcripts that match the query's words (for
+    results whose own words gave none), each with the second its line starts at: the
+    first line holding the most of the words marked (the file's lines, read for these
+    few episodes only)."""
+    if not episode_ids or not parsed.searchable:
+        return {}
+    from airwaves.podcasts.models import EpisodeFile
+
+    positive = ParsedQuery(terms=parsed.positive, truncated=False)
+    marks = ", ".join(["%s"] * len(episode_ids))
+    files = (
+        f"SELECT id FROM podcasts_episodefile WHERE kind = 'transcript' AND episode_id IN ({marks})"
+    )
+    if connection.vendor == "sqlite":
+        table = TRANSCRIPTS.fts
+        sql = (
+            f"SELECT f.id, f.episode_id, snippet({table}, 0, %s, %s, '…', {SNIPPET_WORDS}) "
+            f"FROM {table} JOIN podcasts_episodefile f ON f.id = {table}.rowid "
+            f"WHERE {table} MATCH %s AND {table}.rowid IN ({files})"
+        )
+        params = [MARK_START, MARK_END, positive.to_fts5(), *episode_ids]
+    else:
+        options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_WORDS}, MinWords=8"
+        column = TRANSCRIPTS.columns[0]
+        sql = (
+            f"SELECT f.id, f.episode_id, "
+            f"ts_headline('simple', left(f.text, {column.chars}), q, %s) "
+            f"FROM to_tsquery('simple', %s) q CROSS JOIN podcasts_episodefile f "
+            f"JOIN {TRANSCRIPTS.doc} d ON d.id = f.id WHERE f.id IN ({files}) AND d.document @@ q"
+        )
+        params = [options, positive.to_tsquery(), *episode_ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = {row[0]: row[1:] for row in cursor.fetchall() if MARK_START in (row[2] or "")}
+    if not found:
+        return {}
+    lines = dict(EpisodeFile.objects.filter(pk__in=found).values_list("pk", "lines"))
+    snippets: dict[int, TranscriptSnippet] = {}
+    for file_id, (episode_id, text) in sorted(found.items()):
+        if episode_id in snippets:
+            continue
+        words = {w.lower() for w in re.findall(f"{MARK_START}([^{MARK_END}]*){MARK_END}", text)}
+        snippets[episode_id] = TranscriptSnippet(
+            html=html.escape(" ".join(text.split()))
+            .replace(MARK_START, "<mark>")
+            .replace(MARK_END, "</mark>"),
+            seconds=_cue_start(lines.get(file_id) or [], words),
+        )
+    return snippets
+
+
+def _cue_start(lines: list, marked: set[str]) -> int | None:
+    """Where the first line holding the most of the marked words starts, in whole
+    seconds; None when no such line has a start."""
+    best, start = 0, None
+    for line in lines:
+        if not isinstance(line, list) or len(line) < 3 or not isinstance(line[2], str):
+            continue
+        held = len(marked & {w.lower() for w in _WORD.findall(line[2])})
+        if held > best and isinstance(line[0], int | float) and line[0] >= 0:
+            best, start = held, int(line[0])
+    return start
+
+
+_WORD = re.compile(r"[^\W_]+")
 _TAG = re.compile(r"<(/?)([a-zA-Z0-9]*)[^>]*>|^[^<]*?>|<[^>]*$")
 # Tags inside a line of text: removing them must not split the word or its punctuation.
 _INLINE = frozenset("a abbr b cite code em i mark q s small span strong sub sup u".split())
@@ -292,23 +473,35 @@ def _matches(
     filters: Filters,
     title_only: bool = False,
     columns: str = "t.id",
+    index: IndexedTable | None = None,
 ) -> tuple[str, list]:
     """SELECT <columns> FROM <index> JOIN <table> t WHERE <matches and filters>, its params."""
-    table = BY_KIND[kind].titles if title_only else BY_KIND[kind]
+    table = index or (BY_KIND[kind].titles if title_only else BY_KIND[kind])
     if connection.vendor == "sqlite":
         query = parsed.to_fts5()
         sql = (
-            f"SELECT {columns} FROM {table.fts} JOIN {table.table} t ON t.id = {table.fts}.rowid "
+            f"SELECT {columns} FROM {table.fts} {_rows(table, f'{table.fts}.rowid')} "
             f"{_joins(kind)} WHERE {table.fts} MATCH %s"
         )
     else:
         query = parsed.to_tsquery()
         sql = (
             f"SELECT {columns} FROM to_tsquery('simple', %s) query CROSS JOIN {table.doc} d "
-            f"JOIN {table.table} t ON t.id = d.id {_joins(kind)} WHERE d.document @@ query"
+            f"{_rows(table, 'd.id')} {_joins(kind)} WHERE d.document @@ query"
         )
     where, params = _filters(connection, kind, filters)
     return sql + where, [query, *params]
+
+
+def _rows(index: IndexedTable, key: str) -> str:
+    """The join from an index's row (its id is `key`) to the result's row, `t`: the same
+    row of the indexed table, or for a transcript the episode it belongs to."""
+    if index is TRANSCRIPTS:
+        return (
+            f"JOIN podcasts_episodefile f ON f.id = {key} AND f.kind = 'transcript' "
+            "JOIN podcasts_episode t ON t.id = f.episode_id"
+        )
+    return f"JOIN {index.table} t ON t.id = {key}"
 
 
 def _joins(kind: str) -> str:

@@ -15,8 +15,12 @@ changes in the same transaction.
 
 Weights: A (title) > B (author, tags) > C (body). Each kind also has an index of its
 titles alone (`search_<kind>_title_…`), which typeahead and the ranking read.
-Transcripts, when they come, get a table and index of their own, searched next to the
-episode's, so a long transcript never outweighs a title.
+Transcripts (podcasts_episodefile.text) have an index of their own
+(`search_transcript_…`, one row per file), searched next to the episode's
+(engine.search), so a long transcript never outweighs a title and the episode's own
+index stays as small as it was. Its triggers name only podcasts_episodefile and the
+index: SQLite refuses to rename a table (Django's way to alter one) while a view or a
+trigger names a table that is not there at that moment.
 
 install() is idempotent; it runs from the migration and after every `migrate` (see
 apps.py). rebuild() refills the index from the tables (`airwaves reindex`).
@@ -27,12 +31,16 @@ from __future__ import annotations
 from typing import NamedTuple
 
 BODY_CHARS = 100_000  # PostgreSQL: a tsvector holds at most 1 MB; show notes rarely need more
+# PostgreSQL: the part of a transcript indexed (about two hours of speech); the rest of a
+# longer one is still shown on the episode's page.
+TRANSCRIPT_CHARS = 200_000
 
 
 class Column(NamedTuple):
     name: str
     weight: str  # A, B or C
     html: bool = False
+    chars: int = BODY_CHARS  # PostgreSQL: how much of the text is indexed
 
 
 class IndexedTable(NamedTuple):
@@ -82,7 +90,15 @@ _FULL = (
         "station",
     ),
 )
-TABLES = _FULL + tuple(t.titles for t in _FULL)
+# The transcripts' index: one row per file, whose episode is podcasts_episodefile's
+# episode_id. Files that are not transcripts, or not fetched, have no text to index.
+TRANSCRIPTS = IndexedTable(
+    "transcript",
+    "podcasts_episodefile",
+    (Column("text", "C", chars=TRANSCRIPT_CHARS),),
+    "transcript",
+)
+TABLES = _FULL + tuple(t.titles for t in _FULL) + (TRANSCRIPTS,)
 BY_KIND = {t.kind: t for t in _FULL}
 
 
@@ -95,28 +111,33 @@ def install(connection) -> None:
 
 
 def uninstall(connection) -> None:
+    for table in TABLES:
+        drop(connection, table)
+
+
+def drop(connection, table: IndexedTable) -> None:
+    """Removes one table of the index and its triggers."""
     with connection.cursor() as cursor:
-        for table in TABLES:
-            if connection.vendor == "sqlite":
-                for suffix in ("ai", "ad", "au"):
-                    cursor.execute(f"DROP TRIGGER IF EXISTS {table.fts}_{suffix}")
-                cursor.execute(f"DROP TABLE IF EXISTS {table.fts}")
-            else:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {table.doc}_sync ON {table.table}")
-                cursor.execute(f"DROP TRIGGER IF EXISTS {table.doc}_truncate ON {table.table}")
-                cursor.execute(f"DROP FUNCTION IF EXISTS {table.doc}_sync()")
-                cursor.execute(f"DROP FUNCTION IF EXISTS {table.doc}_truncate()")
-                cursor.execute(f"DROP TABLE IF EXISTS {table.doc}")
+        if connection.vendor == "sqlite":
+            for suffix in ("ai", "ad", "au"):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {table.fts}_{suffix}")
+            cursor.execute(f"DROP TABLE IF EXISTS {table.fts}")
+        else:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {table.doc}_sync ON {table.table}")
+            cursor.execute(f"DROP TRIGGER IF EXISTS {table.doc}_truncate ON {table.table}")
+            cursor.execute(f"DROP FUNCTION IF EXISTS {table.doc}_sync()")
+            cursor.execute(f"DROP FUNCTION IF EXISTS {table.doc}_truncate()")
+            cursor.execute(f"DROP TABLE IF EXISTS {table.doc}")
 
 
-def rebuild(connection) -> dict[str, int]:
-    """Refills the whole index from the catalogue's tables, in one transaction per kind;
-    returns the rows indexed per kind."""
+def rebuild(connection, tables: tuple[IndexedTable, ...] = TABLES) -> dict[str, int]:
+    """Refills the index (all of it, or the given tables) from the catalogue's tables,
+    in one transaction per kind; returns the rows indexed per kind."""
     from django.db import transaction
 
     install(connection)
     counts = {}
-    for table in TABLES:
+    for table in tables:
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
             if connection.vendor == "sqlite":
                 cursor.execute(f"INSERT INTO {table.fts}({table.fts}) VALUES ('rebuild')")
@@ -129,7 +150,8 @@ def rebuild(connection) -> dict[str, int]:
                 # Statistics now, not when autovacuum gets round to it: without them the
                 # planner takes a common word for a rare one and reads every match.
                 cursor.execute(f"ANALYZE {table.doc}")
-            cursor.execute(f"SELECT count(*) FROM {table.table}")
+            where = " WHERE kind = 'transcript' AND text <> ''" if table is TRANSCRIPTS else ""
+            cursor.execute(f"SELECT count(*) FROM {table.table}{where}")
             counts[table.kind] = cursor.fetchone()[0]
     return counts
 
@@ -165,7 +187,9 @@ def _tsvector(table: IndexedTable, row: str) -> str:
         value = f"coalesce({row}.{column.name}, '')"
         if column.html:
             # Tags are markup, not words: "href" and "nofollow" are in every link.
-            value = f"regexp_replace(left({value}, {BODY_CHARS}), '<[^>]*>', ' ', 'g')"
+            value = f"regexp_replace(left({value}, {column.chars}), '<[^>]*>', ' ', 'g')"
+        elif column.chars != BODY_CHARS:
+            value = f"left({value}, {column.chars})"
         parts.append(f"setweight(to_tsvector('simple', {value}), '{column.weight}')")
     return " || ".join(parts)
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from airwaves.podcasts.models import Category, Episode, Podcast
 from airwaves.radio.models import Station
 from airwaves.search import engine
-from airwaves.search.engine import CANDIDATES, Filters, highlight
+from airwaves.search.engine import CANDIDATES, Filters, highlight, transcript_snippets
 from airwaves.search.query import MAX_TERMS, parse_query
 
 MODELS = {"podcast": Podcast, "episode": Episode, "station": Station}
@@ -109,6 +109,16 @@ def _load(kind: str, ids: list[int], snippets: dict[int, str]) -> list:
     return results
 
 
+def _add_transcript_snippets(parsed, episodes: list, heard_ids: frozenset[int]) -> None:
+    """Episodes matched in their transcript alone show where it holds the words, with
+    the second to start playing there (`seek`) when the transcript has times."""
+    heard = transcript_snippets(connection, parsed, [e.pk for e in episodes if e.pk in heard_ids])
+    for episode in episodes:
+        episode.in_transcript = episode.pk in heard
+        if episode.in_transcript:
+            episode.snippet, episode.seek = heard[episode.pk]
+
+
 @require_GET
 def search(request):
     text = request.GET.get("q", "")
@@ -146,7 +156,10 @@ def search(request):
         if not ids:
             continue
         count = found.count
-        results = _load(kind, ids, highlight(connection, kind, parsed, ids))
+        snippets = highlight(connection, kind, parsed, ids)
+        results = _load(kind, ids, snippets)
+        if found.heard & set(ids):
+            _add_transcript_snippets(parsed, results, found.heard)
         param = next(p for p, k in KIND_PARAMS.items() if k == kind)
         context["groups"].append(Group(kind, param, LABELS[kind], results, count, more))
     return render(request, "search/search.html", context)
