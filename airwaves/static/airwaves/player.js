@@ -95,13 +95,20 @@
 
   // --- saving positions -----------------------------------------------------
 
+  // Saves go out one at a time, in the order they were made: the server stamps each with
+  // the time it arrives, and the newest is where the listener is. (Two at once could
+  // arrive the other way round: a seek's save after the end's, and the episode would
+  // look unfinished.)
+  let saving = Promise.resolve();
+
   function save(options = {}) {
     const a = audio();
     if (!current || current.live) return; // a live station has no position to come back to
     const position = Math.floor(options.position ?? a.currentTime);
     const total = duration() ? Math.round(duration()) : null;
     remember(position);
-    fetch(`/episodes/${current.id}/position`, {
+    const url = `/episodes/${current.id}/position`;
+    const request = {
       method: "POST",
       credentials: "same-origin",
       keepalive: true, // lets the last save finish while the page goes away
@@ -112,7 +119,12 @@
         started: Math.min(segmentStart, position),
         ended: Boolean(options.ended),
       }),
-    }).catch(() => {});
+    };
+    if (options.now) {
+      fetch(url, request).catch(() => {}); // the page is going: no time to wait in line
+      return;
+    }
+    saving = saving.then(() => fetch(url, request).catch(() => {}));
   }
 
   async function savedPosition(id) {
@@ -575,7 +587,7 @@
 
   // Save before the page goes away (a full navigation, closing the tab).
   window.addEventListener("pagehide", () => {
-    if (current && !audio().paused) save();
+    if (current && !audio().paused) save({ now: true });
   });
 
   // --- htmx -----------------------------------------------------------------
