@@ -86,3 +86,31 @@ def test_from_home_to_show_to_episode(page):
     page.wait_for_url("**/podcasts/small-science/")
     assert page.locator("h1").inner_text() == "Small Science"
     assert page.locator(".episode-list .row-title").count() == 3
+
+
+def test_a_demo_chapter_seeks_the_player_and_the_bar_names_it(page, feed_server):
+    # The episode's own audio from a server that answers Range requests, as `serve`'s
+    # static files do (tests/test_serve.py) and the test server's do not.
+    from django.conf import settings
+
+    from airwaves.podcasts.models import Episode
+    from tests.media.test_browser import ranged
+
+    audio = Path(settings.BASE_DIR, "static/airwaves/demo/audio/root-cause.mp3").read_bytes()
+    feed_server.handle("/root-cause.mp3", ranged(audio))
+    Episode.objects.filter(enclosure_url__endswith="/root-cause.mp3").update(
+        enclosure_url=feed_server.url("/root-cause.mp3")
+    )
+    page.goto(ROOT_CAUSE)
+    page.locator("#chapters a.chapter-seek", has_text="Why a book of bugs").click()
+
+    page.wait_for_function(
+        "() => { const a = document.getElementById('player-audio');"
+        " return a && !a.paused && a.currentTime >= 130; }",
+        timeout=15_000,
+    )
+    assert page.evaluate("() => document.getElementById('player-audio').currentTime") < 140
+    current = page.locator("#chapters li.chapter.is-current .chapter-title")
+    current.wait_for()
+    assert current.inner_text() == "Why a book of bugs"
+    assert page.locator("#player [data-player-chapter]").inner_text() == "Why a book of bugs"
