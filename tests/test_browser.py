@@ -114,3 +114,26 @@ def test_a_demo_chapter_seeks_the_player_and_the_bar_names_it(page, feed_server)
     current.wait_for()
     assert current.inner_text() == "Why a book of bugs"
     assert page.locator("#player [data-player-chapter]").inner_text() == "Why a book of bugs"
+
+
+def test_a_wide_episode_page_has_the_show_details_and_related_episodes_beside_the_text(page):
+    page.goto(ROOT_CAUSE)  # 1280 px wide (browser_page)
+
+    def box(section_id: str) -> dict:
+        return page.locator(f"#{section_id}").bounding_box()
+
+    about, show, details, related = box("about"), box("podcast"), box("details"), box("related")
+    for side in (show, details, related):
+        assert side["x"] >= about["x"] + about["width"], side
+    assert abs(show["y"] - about["y"]) < 2  # the two columns start together
+    assert show["y"] < details["y"] < related["y"]
+    # Neither column leaves the page's width.
+    assert related["x"] + related["width"] <= 1280
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "episode-page-wide.png", full_page=True)
+
+    # Narrower, one column: the show, details and related episodes follow the questions.
+    page.set_viewport_size({"width": 800, "height": 900})
+    quick, show = box("quick-answers"), box("podcast")
+    assert show["y"] > quick["y"] + quick["height"]
+    assert abs(show["x"] - quick["x"]) < 2
