@@ -19,7 +19,8 @@ Transcripts, when they come, get a table and index of their own, searched next t
 episode's, so a long transcript never outweighs a title.
 
 install() is idempotent; it runs from the migration and after every `migrate` (see
-apps.py). rebuild() refills the index from the tables (`airwaves reindex`).
+apps.py). rebuild() refills the index from the tables (`airwaves reindex`). Both also
+look after the stations' substring index (substrings.py).
 """
 
 from __future__ import annotations
@@ -87,14 +88,20 @@ BY_KIND = {t.kind: t for t in _FULL}
 
 
 def install(connection) -> None:
+    from airwaves.search import substrings
+
     statements = _sqlite_install if connection.vendor == "sqlite" else _postgres_install
     with connection.cursor() as cursor:
         for table in TABLES:
             for sql in statements(table):
                 cursor.execute(sql)
+    substrings.install(connection)
 
 
 def uninstall(connection) -> None:
+    from airwaves.search import substrings
+
+    substrings.uninstall(connection)
     with connection.cursor() as cursor:
         for table in TABLES:
             if connection.vendor == "sqlite":
@@ -114,7 +121,11 @@ def rebuild(connection) -> dict[str, int]:
     returns the rows indexed per kind."""
     from django.db import transaction
 
+    from airwaves.search import substrings
+
     install(connection)
+    with transaction.atomic(using=connection.alias):
+        substrings.rebuild(connection)
     counts = {}
     for table in TABLES:
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
