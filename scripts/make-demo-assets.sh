@@ -4,9 +4,10 @@
 # these tools; run this only to change them:
 #   sh scripts/make-demo-assets.sh            (installs espeak-ng and sox with apt-get if missing)
 #
-# Episodes last exactly what their feed's itunes:duration says, and each chapter listed in
-# the show notes starts at its time with a chime and its spoken title (tests/demo checks
-# both against the files). Speech is mono 16 kbit/s: the whole demo stays a few MB.
+# Episodes last exactly what their feed's itunes:duration says, and each chapter of the
+# feed (psc:chapters, also listed in the show notes) starts at its time with a chime and its
+# spoken title (tests/demo checks both against the files): the start times given to
+# `episode` below are the feed's. Speech is mono 16 kbit/s: the whole demo stays a few MB.
 set -eu
 cd "$(dirname "$0")/../airwaves/static/airwaves/demo"
 DEMO="$PWD"

@@ -86,3 +86,54 @@ def test_from_home_to_show_to_episode(page):
     page.wait_for_url("**/podcasts/small-science/")
     assert page.locator("h1").inner_text() == "Small Science"
     assert page.locator(".episode-list .row-title").count() == 3
+
+
+def test_a_demo_chapter_seeks_the_player_and_the_bar_names_it(page, feed_server):
+    # The episode's own audio from a server that answers Range requests, as `serve`'s
+    # static files do (tests/test_serve.py) and the test server's do not.
+    from django.conf import settings
+
+    from airwaves.podcasts.models import Episode
+    from tests.media.test_browser import ranged
+
+    audio = Path(settings.BASE_DIR, "static/airwaves/demo/audio/root-cause.mp3").read_bytes()
+    feed_server.handle("/root-cause.mp3", ranged(audio))
+    Episode.objects.filter(enclosure_url__endswith="/root-cause.mp3").update(
+        enclosure_url=feed_server.url("/root-cause.mp3")
+    )
+    page.goto(ROOT_CAUSE)
+    page.locator("#chapters a.chapter-seek", has_text="Why a book of bugs").click()
+
+    page.wait_for_function(
+        "() => { const a = document.getElementById('player-audio');"
+        " return a && !a.paused && a.currentTime >= 130; }",
+        timeout=15_000,
+    )
+    assert page.evaluate("() => document.getElementById('player-audio').currentTime") < 140
+    current = page.locator("#chapters li.chapter.is-current .chapter-title")
+    current.wait_for()
+    assert current.inner_text() == "Why a book of bugs"
+    assert page.locator("#player [data-player-chapter]").inner_text() == "Why a book of bugs"
+
+
+def test_a_wide_episode_page_has_the_show_details_and_related_episodes_beside_the_text(page):
+    page.goto(ROOT_CAUSE)  # 1280 px wide (browser_page)
+
+    def box(section_id: str) -> dict:
+        return page.locator(f"#{section_id}").bounding_box()
+
+    about, show, details, related = box("about"), box("podcast"), box("details"), box("related")
+    for side in (show, details, related):
+        assert side["x"] >= about["x"] + about["width"], side
+    assert abs(show["y"] - about["y"]) < 2  # the two columns start together
+    assert show["y"] < details["y"] < related["y"]
+    # Neither column leaves the page's width.
+    assert related["x"] + related["width"] <= 1280
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "episode-page-wide.png", full_page=True)
+
+    # Narrower, one column: the show, details and related episodes follow the questions.
+    page.set_viewport_size({"width": 800, "height": 900})
+    quick, show = box("quick-answers"), box("podcast")
+    assert show["y"] > quick["y"] + quick["height"]
+    assert abs(show["x"] - quick["x"]) < 2

@@ -11,7 +11,7 @@ from airwaves.crawler.process import process_feed
 from airwaves.crawler.store import FeedMeta, store_feed
 from airwaves.crawler.types import ParsedEpisode, ParsedFeed
 from airwaves.podcasts.faq import notes_begin_with_summary
-from airwaves.podcasts.models import Episode, Podcast
+from airwaves.podcasts.models import Episode, EpisodeFile, Podcast
 
 ROOT_CAUSE = (
     "/podcasts/the-backend-engineering-show-with-hussein-nasser/"
@@ -193,6 +193,27 @@ def test_its_structured_data_is_valid_json_ld(client, demo):
     assert [(q["name"], q["acceptedAnswer"]["text"]) for q in faq] == shown
     assert all(q["@type"] == "Question" and q["acceptedAnswer"]["@type"] == "Answer" for q in faq)
     assert data["BreadcrumbList"]["itemListElement"][-1]["item"] == "http://testserver" + ROOT_CAUSE
+
+
+def test_the_demo_episode_lists_its_chapters_with_nothing_to_fetch(client, demo):
+    _, doc = get_page(client, ROOT_CAUSE)
+
+    rows = doc.xpath('//section[@id="chapters"]//a[@class="chapter-seek"]')
+    assert [
+        (a.get("data-seek"), a.get("href"), " ".join(a.text_content().split())) for a in rows
+    ] == [
+        ("0", "?t=0", "0:00 Intro"),
+        ("130", "?t=130", "2:10 Why a book of bugs"),
+        ("390", "?t=390", "6:30 The connection pool that lied"),
+    ]
+    # The chapters are the feed's own (psc:chapters): the offline demo fetches no file.
+    assert not EpisodeFile.objects.exists()
+    parts = jsonld_by_type(doc)["PodcastEpisode"]["hasPart"]
+    assert [(p["name"], p["startOffset"]) for p in parts] == [
+        ("Intro", 0),
+        ("Why a book of bugs", 130),
+        ("The connection pool that lied", 390),
+    ]
 
 
 def test_it_has_open_graph_tags_and_a_canonical_url(client, demo):

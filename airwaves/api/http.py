@@ -1,7 +1,7 @@
 """What every answer of the API gets, whatever view made it (`api_view` wraps them all):
 
 1. rate limits, per token for a request with a valid token and per client address for
-   every other one: 429 with Retry-After beyond them;
+   every other one, over a sliding minute: 429 with Retry-After beyond them;
 2. CORS open for reads (any origin may GET; no credentials, so no site's visitor's
    session is ever used by another site), with the preflight answered here;
 3. an ETag on every 200 to a GET, and 304 when If-None-Match has it;
@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from functools import wraps
 
@@ -25,7 +26,9 @@ from airwaves.lib.clients import request_client_address
 from airwaves.pagecache import etag_for, etag_matches
 
 RATE_WINDOW = 60  # seconds
-clock = time.time  # tests hold it still, so that a run does not straddle two windows
+clock = time.time  # tests move it by hand: no test waits for a window to pass
+# Counts are fractions of requests in floating point: 3 × (1 − 20/60) is 2.0000000000000004.
+EPSILON = 1e-9
 READ_METHODS = ("GET", "HEAD")
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -33,9 +36,33 @@ CORS_HEADERS = {
 }
 
 
+def sliding_count(previous: int, current: int, elapsed: float) -> float:
+    """The requests of the last RATE_WINDOW seconds, as a sliding window counts them:
+    those of this minute, and of the minute before the share still inside the window
+    (its requests taken as spread evenly over it). A burst just before a minute's end
+    still counts in full just after it, where a fixed window would start again at 0."""
+    return previous * (1 - elapsed / RATE_WINDOW) + current
+
+
+def seconds_until_allowed(previous: int, current: int, elapsed: float, limit: int) -> float:
+    """How long until one more request fits under `limit` (sliding_count of it <= limit)."""
+    room = limit - 1 - current
+    if room >= 0 and previous > 0:
+        # Still in this minute: the previous minute's share shrinks enough.
+        wait = RATE_WINDOW * (1 - room / previous) - elapsed
+        if wait <= RATE_WINDOW - elapsed:
+            return max(0.0, wait)
+    # Into the next minute: this one's requests become the share that shrinks.
+    into_next = RATE_WINDOW * max(0.0, 1 - (limit - 1) / current) if current else 0.0
+    return RATE_WINDOW - elapsed + into_next
+
+
 def rate_limit(request) -> ApiError | None:
-    """Counts the request in its fixed window of RATE_WINDOW seconds, in Django's cache:
-    shared by every server process with the file or Redis cache (settings.py)."""
+    """Counts the request in a sliding window of RATE_WINDOW seconds (sliding_count): a
+    counter per minute in Django's cache, shared by every server process with the file
+    or Redis cache (settings.py), read with the minute before. A refused request is
+    taken off again: the limit is on answers, and a client that keeps knocking while
+    refused is let in as soon as the requests it was answered allow."""
     token = bearer_token(request)
     row = token_of(request, token) if token else None
     if row is not None:
@@ -44,16 +71,23 @@ def rate_limit(request) -> ApiError | None:
         who, limit = f"address:{request_client_address(request)}", settings.API_REQUESTS_PER_MINUTE
     now = clock()
     window = int(now // RATE_WINDOW)
+    elapsed = now - window * RATE_WINDOW
     key = f"api-rate:{who}:{window}"
-    cache.add(key, 0, timeout=2 * RATE_WINDOW)
+    cache.add(key, 0, timeout=2 * RATE_WINDOW + 1)
     try:
         used = cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=2 * RATE_WINDOW)
+        cache.set(key, 1, timeout=2 * RATE_WINDOW + 1)
         used = 1
-    if used <= limit:
+    previous = cache.get(f"api-rate:{who}:{window - 1}", 0)
+    if sliding_count(previous, used, elapsed) <= limit + EPSILON:
         return None
-    retry_after = max(1, int((window + 1) * RATE_WINDOW - now) + 1)
+    try:
+        cache.decr(key)
+    except ValueError:  # expired meanwhile: nothing left to take off
+        pass
+    wait = seconds_until_allowed(previous, used - 1, elapsed, limit)
+    retry_after = max(1, math.ceil(wait - EPSILON))
     whose = "this token" if row is not None else "your address"
     return ApiError(
         429,

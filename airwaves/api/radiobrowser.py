@@ -15,6 +15,7 @@ import json
 import uuid as uuid_lib
 from datetime import datetime
 
+from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -23,6 +24,7 @@ from airwaves.api.errors import error_response
 from airwaves.lib.clients import request_client_address
 from airwaves.radio import tallies
 from airwaves.radio.models import Station, StationFacet
+from airwaves.search.substrings import station_match
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -144,12 +146,12 @@ def search_rows(params: dict):
     if _flag(params, "hidebroken", True):
         rows = rows.filter(broken=False)
     exact = {n: _flag(params, f"{n}Exact", False) for n in ("name", "country", "language", "tag")}
-    if params.get("name"):
-        key = "name__iexact" if exact["name"] else "name__icontains"
-        rows = rows.filter(**{key: params["name"]})
-    if params.get("country"):
-        key = "country__iexact" if exact["country"] else "country__icontains"
-        rows = rows.filter(**{key: params["country"]})
+    # Names and countries match anywhere in the value, through the trigram index.
+    for column in ("name", "country"):
+        if params.get(column):
+            rows = rows.filter(
+                station_match(connection, column, params[column], exact=exact[column])
+            )
     if params.get("countrycode"):
         rows = rows.filter(country_code=params["countrycode"].upper())
     if params.get("state"):
@@ -163,7 +165,7 @@ def search_rows(params: dict):
             facets = StationFacet.objects.filter(kind=StationFacet.Kind.TAG, value=tag)
             rows = rows.filter(pk__in=facets.values("station_id"))
         else:
-            rows = rows.filter(tags__icontains=tag)
+            rows = rows.filter(station_match(connection, "tags", tag))
     if params.get("codec"):
         rows = rows.filter(codec__iexact=params["codec"])
     bitrate_min = _number(params, "bitrateMin", 0, 1_000_000)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from airwaves.radio import proxy, views
+from airwaves.radio import proxy, sharing, views
 
 app_name = "radio"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("favourites.m3u", views.export_favourites, {"fmt": "m3u"}, name="favourites-m3u"),
     path("favourites.json", views.export_favourites, {"fmt": "json"}, name="favourites-json"),
     path("<slug:slug>/", views.station, name="station"),
+    path("<slug:slug>/share.jpg", sharing.share_image, name="share-image"),
     path("<slug:slug>/events", views.station_events, name="events"),
     path("<slug:slug>/stream", proxy.station_stream, name="stream"),
     path("<slug:slug>/vote", views.vote, name="vote"),

@@ -258,6 +258,7 @@ def station(request, slug: str):
         "voted": {"1": True, "0": False}.get(request.GET.get("voted", "")),
         "is_favourite": is_favourite(request, item),
         "canonical": absolute(item.get_absolute_url()),
+        "share_image": absolute(reverse("radio:share-image", args=[item.slug])),
         "jsonld": [
             structured.radio_station(item, absolute),
             breadcrumbs(trail, absolute),

@@ -23,7 +23,8 @@ index: SQLite refuses to rename a table (Django's way to alter one) while a view
 trigger names a table that is not there at that moment.
 
 install() is idempotent; it runs from the migration and after every `migrate` (see
-apps.py). rebuild() refills the index from the tables (`airwaves reindex`).
+apps.py). rebuild() refills the index from the tables (`airwaves reindex`). Both also
+look after the stations' substring index (substrings.py).
 """
 
 from __future__ import annotations
@@ -103,14 +104,20 @@ BY_KIND = {t.kind: t for t in _FULL}
 
 
 def install(connection) -> None:
+    from airwaves.search import substrings
+
     statements = _sqlite_install if connection.vendor == "sqlite" else _postgres_install
     with connection.cursor() as cursor:
         for table in TABLES:
             for sql in statements(table):
                 cursor.execute(sql)
+    substrings.install(connection)
 
 
 def uninstall(connection) -> None:
+    from airwaves.search import substrings
+
+    substrings.uninstall(connection)
     for table in TABLES:
         drop(connection, table)
 
@@ -135,7 +142,12 @@ def rebuild(connection, tables: tuple[IndexedTable, ...] = TABLES) -> dict[str, 
     in one transaction per kind; returns the rows indexed per kind."""
     from django.db import transaction
 
+    from airwaves.search import substrings
+
     install(connection)
+    if tables == TABLES:
+        with transaction.atomic(using=connection.alias):
+            substrings.rebuild(connection)
     counts = {}
     for table in tables:
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:

@@ -1,7 +1,8 @@
 """The demo episodes' audio is what their feeds say: each file lasts the feed's
-itunes:duration to the second, and every chapter time in the show notes is a real point
-of the file (a chime after silence, then the chapter's spoken title). Measured on the
-audio ffmpeg decodes from each file, as a player would."""
+itunes:duration to the second, and every chapter of the feed (psc:chapters, which the
+episode page lists and seeks to; the show notes list the same times) is a real point of
+the file (a chime after silence, then the chapter's spoken title). Measured on the audio
+ffmpeg decodes from each file, as a player would."""
 
 from __future__ import annotations
 
@@ -83,13 +84,25 @@ def test_the_reference_episode_keeps_its_length_and_chapters():
         if p.values[0].title.startswith("My new book - Root cause")
     ]
     assert episode.duration == 9 * 60 + 48
+    assert [(c.start, c.title) for c in episode.media.chapters] == [
+        (0, "Intro"),
+        (130, "Why a book of bugs"),
+        (390, "The connection pool that lied"),
+    ]
     assert chapter_times(episode.description_html) == [0, 130, 390]
+
+
+@pytest.mark.parametrize("episode", list(demo_episodes()))
+def test_the_chapters_in_the_notes_are_the_feeds_chapters(episode):
+    feed_chapters = [int(c.start) for c in episode.media.chapters]
+    assert chapter_times(episode.description_html) == feed_chapters
+    assert all(c.start == int(c.start) for c in episode.media.chapters)
 
 
 @pytest.mark.parametrize("episode", list(demo_episodes()))
 def test_every_chapter_starts_with_a_chime_after_silence(episode):
     path = audio_file(episode)
-    times = chapter_times(episode.description_html) or [0]
+    times = [int(c.start) for c in episode.media.chapters] or [0]
     for start in times:
         assert start < episode.duration
         assert peak_db(path, start, 0.5) > -20, f"no chime at {start} s in {path.name}"

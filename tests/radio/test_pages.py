@@ -258,8 +258,9 @@ def test_the_station_page_has_radio_station_json_ld_open_graph_and_canonical(cli
     assert blocks["BreadcrumbList"]["itemListElement"][-1]["name"] == "Jazz FM"
     assert doc.xpath('//link[@rel="canonical"]/@href') == ["http://testserver/radio/jazz-fm/"]
     assert doc.xpath('//meta[@property="og:title"]/@content') == ["Jazz FM"]
+    # The share card drawn for the station (tests/radio/test_sharing.py), not its logo.
     assert doc.xpath('//meta[@property="og:image"]/@content') == [
-        "https://jazz.example.org/logo.png"
+        "http://testserver/radio/jazz-fm/share.jpg"
     ]
 
 
