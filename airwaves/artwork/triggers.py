@@ -5,10 +5,10 @@ and a catalogue of millions must not be scanned for new artwork on every job run
 each watched column gets two triggers: after an INSERT with a non-empty URL, and after
 an UPDATE that changes it, they add the URL to `artwork_queue`; the job reads that queue.
 
-The triggers are removed before every `migrate` and installed again after it (apps.py):
-PostgreSQL refuses to change the type of a column a trigger watches, and SQLite drops a
-table's triggers when Django rebuilds the table (many ALTERs on SQLite are a rebuild).
-CREATE TRIGGER IF NOT EXISTS / CREATE OR REPLACE make installing them again harmless.
+The triggers are removed before a `migrate` and installed again after it
+(lib/triggers.py): PostgreSQL refuses to change the type of a column a trigger watches,
+and SQLite drops a table's triggers when Django rebuilds the table (many ALTERs on
+SQLite are a rebuild).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+from airwaves.lib.triggers import REGISTRY, TriggerSet
 
 
 class WatchedColumn(NamedTuple):
@@ -64,50 +66,17 @@ def _postgresql(watched: WatchedColumn) -> list[str]:
     ]
 
 
-def _tables(connection: BaseDatabaseWrapper) -> set[str]:
-    with connection.cursor() as cursor:
-        return set(connection.introspection.table_names(cursor))
-
-
-def install_triggers(connection: BaseDatabaseWrapper) -> None:
-    """Creates the triggers that are missing (on the tables that exist)."""
-    tables = _tables(connection)
-    if QUEUE_TABLE not in tables:
-        return
-    make = _postgresql if connection.vendor == "postgresql" else _sqlite
-    if connection.vendor not in ("postgresql", "sqlite"):
-        raise NotImplementedError(f"artwork triggers for {connection.vendor}")
-    with connection.cursor() as cursor:
-        for watched in WATCHED:
-            if watched.table in tables:
-                for statement in make(watched):
-                    cursor.execute(statement)
+TRIGGERS = TriggerSet(
+    name="artwork",
+    tables=(QUEUE_TABLE, *dict.fromkeys(w.table for w in WATCHED)),
+    sqlite=tuple(sql for watched in WATCHED for sql in _sqlite(watched)),
+    postgresql=tuple(sql for watched in WATCHED for sql in _postgresql(watched)),
+    migrate_without=frozenset({"sqlite", "postgresql"}),
+)
 
 
 def remove_triggers(connection: BaseDatabaseWrapper) -> None:
-    tables = _tables(connection)
-    with connection.cursor() as cursor:
-        for watched in WATCHED:
-            if watched.table not in tables:
-                continue
-            for event in ("insert", "update"):
-                on = f" ON {watched.table}" if connection.vendor == "postgresql" else ""
-                cursor.execute(f"DROP TRIGGER IF EXISTS {_name(watched, event)}{on}")
-            if connection.vendor == "postgresql":
-                cursor.execute(f"DROP FUNCTION IF EXISTS artwork_queue_{watched.table}()")
-
-
-def installed_triggers(connection: BaseDatabaseWrapper) -> set[str]:
-    """The names of our triggers that exist, for tests and the admin's health check."""
-    if connection.vendor == "postgresql":
-        sql = "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'artwork_queue_%%'"
-    else:
-        sql = (
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'artwork_queue_%%'"
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return {row[0] for row in cursor.fetchall()}
+    REGISTRY.uninstall(connection, TRIGGERS.name)
 
 
 def backfill_sql() -> list[str]:
