@@ -18,13 +18,16 @@ titles alone (`search_<kind>_title_…`), which typeahead and the ranking read.
 Transcripts, when they come, get a table and index of their own, searched next to the
 episode's, so a long transcript never outweighs a title.
 
-install() is idempotent; it runs from the migration and after every `migrate` (see
-apps.py). rebuild() refills the index from the tables (`airwaves reindex`).
+The tables and triggers are one TriggerSet (lib/triggers.py), installed from the
+migration and after every `migrate`; install() is idempotent. rebuild() refills the
+index from the tables (`airwaves reindex`).
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
+
+from airwaves.lib.triggers import REGISTRY, TriggerSet
 
 BODY_CHARS = 100_000  # PostgreSQL: a tsvector holds at most 1 MB; show notes rarely need more
 
@@ -87,11 +90,8 @@ BY_KIND = {t.kind: t for t in _FULL}
 
 
 def install(connection) -> None:
-    statements = _sqlite_install if connection.vendor == "sqlite" else _postgres_install
-    with connection.cursor() as cursor:
-        for table in TABLES:
-            for sql in statements(table):
-                cursor.execute(sql)
+    """Creates the index's tables and triggers if missing or changed (lib/triggers.py)."""
+    REGISTRY.install(connection, only=[TRIGGERS.name])
 
 
 def uninstall(connection) -> None:
@@ -204,3 +204,11 @@ END $$""",
         f"CREATE OR REPLACE TRIGGER {table.doc}_truncate AFTER TRUNCATE "
         f"ON {table.table} FOR EACH STATEMENT EXECUTE FUNCTION {table.doc}_truncate()",
     ]
+
+
+TRIGGERS = TriggerSet(
+    name="search",
+    tables=tuple(dict.fromkeys(t.table for t in TABLES)),
+    sqlite=tuple(sql for table in TABLES for sql in _sqlite_install(table)),
+    postgresql=tuple(sql for table in TABLES for sql in _postgres_install(table)),
+)

@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 from django.db import connection
 
+from airwaves.cli import main
 from airwaves.lib.triggers import REGISTRY, Registry, TriggerSet, existing_objects
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +55,7 @@ def create_watched_table() -> None:
 
 def test_every_registered_trigger_and_index_exists_after_migrate():
     sets = {s.name: s for s in REGISTRY}
-    assert set(sets) == {"podcasts", "artwork"}
+    assert set(sets) == {"podcasts", "search", "artwork"}
     existing = existing_objects(connection)
     for trigger_set in sets.values():
         triggers = trigger_set.triggers(connection.vendor)
@@ -75,6 +76,9 @@ def test_the_sets_are_read_from_their_sql_on_both_engines():
     )
     assert podcasts.functions("sqlite") == []
     assert podcasts.indexes("sqlite") == ["episode_show_newest", "podcast_categories_by_category"]
+    search = REGISTRY.get("search")
+    assert ("search_episode_fts_au", "podcasts_episode") in search.triggers("sqlite")
+    assert ("search_station_doc_truncate", "radio_station") in search.triggers("postgresql")
     assert ("artwork_queue_radio_station_update", "radio_station") in REGISTRY.get(
         "artwork"
     ).triggers("sqlite")
@@ -163,3 +167,19 @@ def test_two_different_sets_under_one_name_are_refused():
     registry.register(counting_set())  # the same again: apps may be set up twice
     with pytest.raises(ValueError, match="test_counting"):
         registry.register(counting_set(step=2))
+
+
+def test_reindex_puts_back_every_apps_missing_triggers(capsys):
+    drop = (
+        "DROP TRIGGER artwork_queue_podcasts_episode_insert ON podcasts_episode"
+        if connection.vendor == "postgresql"
+        else "DROP TRIGGER artwork_queue_podcasts_episode_insert"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(drop)
+    assert REGISTRY.missing(connection) == ["artwork_queue_podcasts_episode_insert"]
+
+    assert main(["reindex"]) == 0
+
+    assert REGISTRY.missing(connection) == []
+    assert "indexed" in capsys.readouterr().out
