@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from airwaves.lib.triggers import REGISTRY, TriggerSet
+from airwaves.lib.triggers import REGISTRY, RowTrigger, TriggerSet, statements
 
 
 class WatchedColumn(NamedTuple):
@@ -38,39 +38,32 @@ def _name(watched: WatchedColumn, event: str) -> str:
     return f"artwork_queue_{watched.table}_{event}"
 
 
-def _sqlite(watched: WatchedColumn) -> list[str]:
+def _triggers(watched: WatchedColumn) -> tuple[RowTrigger, RowTrigger]:
     table, column, fit = watched
-    insert = f"INSERT INTO {QUEUE_TABLE} (url, fit) VALUES (NEW.{column}, '{fit}');"
-    return [
-        f"CREATE TRIGGER IF NOT EXISTS {_name(watched, 'insert')} AFTER INSERT ON {table} "
-        f"WHEN NEW.{column} <> '' BEGIN {insert} END",
-        f"CREATE TRIGGER IF NOT EXISTS {_name(watched, 'update')} "
-        f"AFTER UPDATE OF {column} ON {table} "
-        f"WHEN NEW.{column} <> '' AND NEW.{column} IS NOT OLD.{column} BEGIN {insert} END",
-    ]
+    insert = f"INSERT INTO {QUEUE_TABLE} (url, fit) VALUES (NEW.{column}, '{fit}')"
+    return (
+        RowTrigger(_name(watched, "insert"), table, "INSERT", insert, f"NEW.{column} <> ''"),
+        RowTrigger(
+            _name(watched, "update"),
+            table,
+            f"UPDATE OF {column}",
+            insert,
+            f"NEW.{column} <> '' AND NEW.{column} {{distinct}} OLD.{column}",
+        ),
+    )
 
 
-def _postgresql(watched: WatchedColumn) -> list[str]:
-    table, column, fit = watched
-    function = f"artwork_queue_{table}"
-    return [
-        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        f"BEGIN INSERT INTO {QUEUE_TABLE} (url, fit) VALUES (NEW.{column}, '{fit}'); "
-        f"RETURN NULL; END $$",
-        f"CREATE OR REPLACE TRIGGER {_name(watched, 'insert')} AFTER INSERT ON {table} "
-        f"FOR EACH ROW WHEN (NEW.{column} <> '') EXECUTE FUNCTION {function}()",
-        f"CREATE OR REPLACE TRIGGER {_name(watched, 'update')} "
-        f"AFTER UPDATE OF {column} ON {table} FOR EACH ROW "
-        f"WHEN (NEW.{column} <> '' AND NEW.{column} IS DISTINCT FROM OLD.{column}) "
-        f"EXECUTE FUNCTION {function}()",
-    ]
-
-
+_ALL = [trigger for watched in WATCHED for trigger in _triggers(watched)]
 TRIGGERS = TriggerSet(
     name="artwork",
     tables=(QUEUE_TABLE, *dict.fromkeys(w.table for w in WATCHED)),
-    sqlite=tuple(sql for watched in WATCHED for sql in _sqlite(watched)),
-    postgresql=tuple(sql for watched in WATCHED for sql in _postgresql(watched)),
+    sqlite=statements("sqlite", *_ALL),
+    postgresql=statements(
+        "postgresql",
+        # Before lib/triggers.py both triggers of a table called one function of its own.
+        *(f"DROP FUNCTION IF EXISTS artwork_queue_{w.table}()" for w in WATCHED),
+        *_ALL,
+    ),
     migrate_without=frozenset({"sqlite", "postgresql"}),
 )
 

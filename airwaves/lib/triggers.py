@@ -3,7 +3,8 @@ tables whatever writes the rows: the directory's counts (podcasts/triggers.py), 
 search index (search/schema.py) and the artwork queue (artwork/triggers.py).
 
 Each of them describes a TriggerSet: the tables it needs, and for each engine the SQL
-that makes it, as plain statements. The statements are read for what they create:
+that makes it, as plain statements (a RowTrigger writes a trigger of the same shape on
+both engines once). The statements are read for what they create:
 `CREATE [OR REPLACE] TRIGGER name … ON table`, `CREATE [OR REPLACE] FUNCTION name(args)`
 (PostgreSQL) and `CREATE INDEX IF NOT EXISTS name`; any other statement (the search
 index's own tables) must be safe to run again. Sets are registered from their app's
@@ -80,6 +81,50 @@ class TriggerSet:
     def version(self, vendor: str) -> int:
         """A checksum of the SQL, stored when installed: changed SQL is installed again."""
         return zlib.crc32("\n".join(self.statements(vendor)).encode())
+
+
+# What the engines spell differently in a row trigger's condition or body.
+DIALECTS = {
+    "sqlite": {"distinct": "IS NOT"},
+    "postgresql": {"distinct": "IS DISTINCT FROM"},
+}
+
+
+class RowTrigger(NamedTuple):
+    """One AFTER … FOR EACH ROW trigger written once for both engines: on SQLite a
+    CREATE TRIGGER with the body inline, on PostgreSQL a plpgsql function of the same
+    name and the trigger that calls it. `when` and `body` are templates: `{distinct}`
+    becomes each engine's null-safe "differs from" (DIALECTS)."""
+
+    name: str
+    table: str
+    event: str  # "INSERT", "UPDATE OF column", "DELETE", …
+    body: str  # statements, ";"-separated, without the last ";"
+    when: str = ""  # a condition on NEW/OLD without subqueries (PostgreSQL refuses them)
+
+    def sql(self, vendor: str) -> tuple[str, ...]:
+        words = DIALECTS[vendor]
+        body, when = self.body.format(**words), self.when.format(**words)
+        on = f"AFTER {self.event} ON {self.table}"
+        if vendor == "sqlite":
+            condition = f" WHEN {when}" if when else ""
+            return (f"CREATE TRIGGER {self.name} {on}{condition} BEGIN {body}; END",)
+        condition = f" WHEN ({when})" if when else ""
+        return (
+            f"CREATE OR REPLACE FUNCTION {self.name}() RETURNS trigger LANGUAGE plpgsql "
+            f"AS $$ BEGIN {body}; RETURN NULL; END $$",
+            f"CREATE OR REPLACE TRIGGER {self.name} {on} FOR EACH ROW{condition} "
+            f"EXECUTE FUNCTION {self.name}()",
+        )
+
+
+def statements(vendor: str, *parts: str | RowTrigger) -> tuple[str, ...]:
+    """One engine's statements from plain SQL and RowTriggers, in order."""
+    return tuple(
+        sql
+        for part in parts
+        for sql in (part.sql(vendor) if isinstance(part, RowTrigger) else (part,))
+    )
 
 
 class Registry:

@@ -8,7 +8,14 @@ import pytest
 from django.db import connection
 
 from airwaves.cli import main
-from airwaves.lib.triggers import REGISTRY, Registry, TriggerSet, existing_objects
+from airwaves.lib.triggers import (
+    REGISTRY,
+    Registry,
+    RowTrigger,
+    TriggerSet,
+    existing_objects,
+    statements,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +190,38 @@ def test_reindex_puts_back_every_apps_missing_triggers(capsys):
 
     assert REGISTRY.missing(connection) == []
     assert "indexed" in capsys.readouterr().out
+
+
+def test_a_row_trigger_written_once_behaves_the_same_on_both_engines():
+    """Null-safe "differs" ({distinct}), UPDATE OF a column, and WHEN."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE test_watched (n integer NULL, m integer NULL)")
+    changed = RowTrigger(
+        "test_watched_changed",
+        "test_watched",
+        "UPDATE OF n",
+        "INSERT INTO test_log (n) VALUES (coalesce(NEW.n, -1))",
+        "NEW.n {distinct} OLD.n",
+    )
+    registry = Registry()
+    registry.register(
+        TriggerSet(
+            "test_rows",
+            ("test_watched",),
+            sqlite=statements("sqlite", LOG, changed),
+            postgresql=statements("postgresql", LOG, changed),
+        )
+    )
+    assert registry.install(connection) == ["test_rows"]
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO test_watched (n, m) VALUES (NULL, 0)")
+        for sql in (
+            "UPDATE test_watched SET n = NULL",  # NULL to NULL: no change
+            "UPDATE test_watched SET n = 1",
+            "UPDATE test_watched SET n = 1",  # the same value
+            "UPDATE test_watched SET m = 5",  # another column
+            "UPDATE test_watched SET n = NULL",
+        ):
+            cursor.execute(sql)
+        cursor.execute("SELECT n FROM test_log")
+        assert [row[0] for row in cursor.fetchall()] == [1, -1]
