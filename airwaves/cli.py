@@ -338,8 +338,11 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     ensure_database()
     from django.db import connection
 
+    from airwaves.lib.triggers import REGISTRY
     from airwaves.search.schema import rebuild
 
+    # Every app's triggers first (lib/triggers.py): missing or changed ones are put back.
+    REGISTRY.install(connection)
     counts = rebuild(connection)
     print("indexed " + ", ".join(f"{n} {kind}s" for kind, n in counts.items()))
     return 0

@@ -5,10 +5,10 @@ and a catalogue of millions must not be scanned for new artwork on every job run
 each watched column gets two triggers: after an INSERT with a non-empty URL, and after
 an UPDATE that changes it, they add the URL to `artwork_queue`; the job reads that queue.
 
-The triggers are removed before every `migrate` and installed again after it (apps.py):
-PostgreSQL refuses to change the type of a column a trigger watches, and SQLite drops a
-table's triggers when Django rebuilds the table (many ALTERs on SQLite are a rebuild).
-CREATE TRIGGER IF NOT EXISTS / CREATE OR REPLACE make installing them again harmless.
+The triggers are removed before a `migrate` and installed again after it
+(lib/triggers.py): PostgreSQL refuses to change the type of a column a trigger watches,
+and SQLite drops a table's triggers when Django rebuilds the table (many ALTERs on
+SQLite are a rebuild).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+from airwaves.lib.triggers import REGISTRY, RowTrigger, TriggerSet, statements
 
 
 class WatchedColumn(NamedTuple):
@@ -36,78 +38,38 @@ def _name(watched: WatchedColumn, event: str) -> str:
     return f"artwork_queue_{watched.table}_{event}"
 
 
-def _sqlite(watched: WatchedColumn) -> list[str]:
+def _triggers(watched: WatchedColumn) -> tuple[RowTrigger, RowTrigger]:
     table, column, fit = watched
-    insert = f"INSERT INTO {QUEUE_TABLE} (url, fit) VALUES (NEW.{column}, '{fit}');"
-    return [
-        f"CREATE TRIGGER IF NOT EXISTS {_name(watched, 'insert')} AFTER INSERT ON {table} "
-        f"WHEN NEW.{column} <> '' BEGIN {insert} END",
-        f"CREATE TRIGGER IF NOT EXISTS {_name(watched, 'update')} "
-        f"AFTER UPDATE OF {column} ON {table} "
-        f"WHEN NEW.{column} <> '' AND NEW.{column} IS NOT OLD.{column} BEGIN {insert} END",
-    ]
+    insert = f"INSERT INTO {QUEUE_TABLE} (url, fit) VALUES (NEW.{column}, '{fit}')"
+    return (
+        RowTrigger(_name(watched, "insert"), table, "INSERT", insert, f"NEW.{column} <> ''"),
+        RowTrigger(
+            _name(watched, "update"),
+            table,
+            f"UPDATE OF {column}",
+            insert,
+            f"NEW.{column} <> '' AND NEW.{column} {{distinct}} OLD.{column}",
+        ),
+    )
 
 
-def _postgresql(watched: WatchedColumn) -> list[str]:
-    table, column, fit = watched
-    function = f"artwork_queue_{table}"
-    return [
-        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        f"BEGIN INSERT INTO {QUEUE_TABLE} (url, fit) VALUES (NEW.{column}, '{fit}'); "
-        f"RETURN NULL; END $$",
-        f"CREATE OR REPLACE TRIGGER {_name(watched, 'insert')} AFTER INSERT ON {table} "
-        f"FOR EACH ROW WHEN (NEW.{column} <> '') EXECUTE FUNCTION {function}()",
-        f"CREATE OR REPLACE TRIGGER {_name(watched, 'update')} "
-        f"AFTER UPDATE OF {column} ON {table} FOR EACH ROW "
-        f"WHEN (NEW.{column} <> '' AND NEW.{column} IS DISTINCT FROM OLD.{column}) "
-        f"EXECUTE FUNCTION {function}()",
-    ]
-
-
-def _tables(connection: BaseDatabaseWrapper) -> set[str]:
-    with connection.cursor() as cursor:
-        return set(connection.introspection.table_names(cursor))
-
-
-def install_triggers(connection: BaseDatabaseWrapper) -> None:
-    """Creates the triggers that are missing (on the tables that exist)."""
-    tables = _tables(connection)
-    if QUEUE_TABLE not in tables:
-        return
-    make = _postgresql if connection.vendor == "postgresql" else _sqlite
-    if connection.vendor not in ("postgresql", "sqlite"):
-        raise NotImplementedError(f"artwork triggers for {connection.vendor}")
-    with connection.cursor() as cursor:
-        for watched in WATCHED:
-            if watched.table in tables:
-                for statement in make(watched):
-                    cursor.execute(statement)
+_ALL = [trigger for watched in WATCHED for trigger in _triggers(watched)]
+TRIGGERS = TriggerSet(
+    name="artwork",
+    tables=(QUEUE_TABLE, *dict.fromkeys(w.table for w in WATCHED)),
+    sqlite=statements("sqlite", *_ALL),
+    postgresql=statements(
+        "postgresql",
+        # Before lib/triggers.py both triggers of a table called one function of its own.
+        *(f"DROP FUNCTION IF EXISTS artwork_queue_{w.table}()" for w in WATCHED),
+        *_ALL,
+    ),
+    migrate_without=frozenset({"sqlite", "postgresql"}),
+)
 
 
 def remove_triggers(connection: BaseDatabaseWrapper) -> None:
-    tables = _tables(connection)
-    with connection.cursor() as cursor:
-        for watched in WATCHED:
-            if watched.table not in tables:
-                continue
-            for event in ("insert", "update"):
-                on = f" ON {watched.table}" if connection.vendor == "postgresql" else ""
-                cursor.execute(f"DROP TRIGGER IF EXISTS {_name(watched, event)}{on}")
-            if connection.vendor == "postgresql":
-                cursor.execute(f"DROP FUNCTION IF EXISTS artwork_queue_{watched.table}()")
-
-
-def installed_triggers(connection: BaseDatabaseWrapper) -> set[str]:
-    """The names of our triggers that exist, for tests and the admin's health check."""
-    if connection.vendor == "postgresql":
-        sql = "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'artwork_queue_%%'"
-    else:
-        sql = (
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'artwork_queue_%%'"
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return {row[0] for row in cursor.fetchall()}
+    REGISTRY.uninstall(connection, TRIGGERS.name)
 
 
 def backfill_sql() -> list[str]:

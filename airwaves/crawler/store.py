@@ -231,23 +231,37 @@ def update_columns(model: type[models.Model], rows: list[tuple[int, dict]]) -> N
 
 
 def insert_rows(objs: list[models.Model]) -> None:
-    """INSERTs new instances of one model (with an auto primary key) in one executemany:
-    QuerySet.bulk_create's conversions (each field's pre_save and get_db_prep_save)
-    without its per-call SQL compilation, which costs more than the insert itself on the
-    crawler's hot path. Like bulk_create it sends no signals; unlike it, the instances'
-    primary keys stay unset."""
+    """INSERTs new instances of one model (with an auto primary key): QuerySet.bulk_create's
+    conversions (each field's pre_save and get_db_prep_save) without its per-call SQL
+    compilation, which costs more than the insert itself on the crawler's hot path. Like
+    bulk_create it sends no signals; unlike it, the instances' primary keys stay unset.
+
+    PostgreSQL gets every row in one COPY, SQLite one executemany. One statement matters
+    on PostgreSQL: its counts are kept by statement triggers (podcasts/triggers.py),
+    which update the show's row once per statement, and every update leaves a version of
+    that row that the rest of the transaction must walk past (each later update, each new
+    episode's foreign-key check at commit). An INSERT per episode made storing 40,000
+    new episodes take minutes (docs/benchmarks.md, "Storing a large feed")."""
     if not objs:
         return
     meta = objs[0]._meta
     fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
     converted: dict = {}
-    params = [[_prepared(f, f.pre_save(obj, True), converted) for f in fields] for obj in objs]
+    rows = ([_prepared(f, f.pre_save(obj, True), converted) for f in fields] for obj in objs)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY goes past Django's cursor wrapper: wrap_database_errors gives callers
+            # Django's IntegrityError, as an INSERT would (store_feed's lost race).
+            sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
+            with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(fields))
         cursor.executemany(
-            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})", params
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})", list(rows)
         )
 
 

@@ -1,19 +1,5 @@
 from django.apps import AppConfig
-from django.db import connections
 from django.db.models.signals import post_migrate, pre_migrate
-
-
-def prepare_triggers(sender, using, plan=None, **kwargs):
-    from airwaves.podcasts import triggers
-
-    if plan:  # only a migrate with work to do may rebuild tables
-        triggers.prepare(connections[using])
-
-
-def install_triggers(sender, using, **kwargs):
-    from airwaves.podcasts import triggers
-
-    triggers.install(connections[using])
 
 
 class PodcastsConfig(AppConfig):
@@ -22,7 +8,13 @@ class PodcastsConfig(AppConfig):
     verbose_name = "Podcasts"
 
     def ready(self):
+        from airwaves.lib import triggers
+        from airwaves.podcasts.triggers import TRIGGERS
+
         # The directory's counts are kept by triggers (triggers.py), installed around
         # every migrate rather than by one migration; see that module for why.
-        pre_migrate.connect(prepare_triggers, sender=self)
-        post_migrate.connect(install_triggers, sender=self)
+        triggers.register(TRIGGERS)
+        # The triggers of every app (lib/triggers.py), once per migrate: the migrate
+        # signals are sent for each app, after (or before) all the migrations.
+        pre_migrate.connect(triggers.before_migrate, sender=self, dispatch_uid="triggers-off")
+        post_migrate.connect(triggers.after_migrate, sender=self, dispatch_uid="triggers-on")

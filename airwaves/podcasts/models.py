@@ -336,8 +336,7 @@ class ShowActivity(models.Model):
 class Total(models.Model):
     """A number kept in the database: `listed_shows/0` to `/15`, kept up to date by
     triggers so that no page counts the catalogue (their sum is listed_shows());
-    `trending_day`, the last day trending.expire ran
-    for (an ordinal); `trigger_sql`, the version of the installed triggers (triggers.py)."""
+    `trending_day`, the last day trending.expire ran for (an ordinal)."""
 
     name = models.CharField(max_length=50, primary_key=True)
     value = models.BigIntegerField(default=0)

@@ -6,21 +6,19 @@ tables where one statement writes many rows (the crawler's episode inserts, COPY
 show's categories), so a feed of 20,000 episodes updates its show once, not 20,000
 times.
 
-They are installed after every `migrate` (apps.py, post_migrate), not by a migration:
+They are installed after every `migrate` by lib/triggers.py, not by a migration:
 SQLite rebuilds a table for many schema changes (Django's _remake_table), which
 drops that table's triggers and hand-made indexes, and refuses to rename a table that
-another table's trigger names. So before a migrate that has work to do, `prepare`
-drops the SQLite triggers; afterwards `install` creates whatever is missing and, if
-anything was, recounts (counts may have moved while the triggers were away).
+another table's trigger names. So before a migrate that has work to do the SQLite
+triggers are dropped; afterwards whatever is missing is created and, if anything was,
+the counts are recounted (they may have moved while the triggers were away).
 """
 
 from __future__ import annotations
 
-import zlib
-
-from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from airwaves.lib.triggers import TriggerSet
 from airwaves.podcasts.counters import recount
 from airwaves.podcasts.models import LISTED_SHARDS
 
@@ -154,26 +152,6 @@ SQLITE = [
     # A category's shows, newest in the directory first (views.category).
     """CREATE INDEX IF NOT EXISTS podcast_categories_by_category
     ON podcasts_podcast_categories (category_id, podcast_id)""",
-]
-
-SQLITE_DROP = [
-    *(
-        f"DROP TRIGGER IF EXISTS {name}"
-        for name in (
-            "podcasts_episode_added",
-            "podcasts_episode_removed",
-            "podcasts_episode_redated",
-            "podcasts_episode_moved",
-            "podcasts_show_listed",
-            "podcasts_show_unlisted",
-            "podcasts_show_relisted",
-            "podcasts_category_joined",
-            "podcasts_category_left",
-            "podcasts_trending_heart",
-            "podcasts_trending_unheart",
-            "podcasts_trending_play",
-        )
-    ),
 ]
 
 PG_FUTURE = "now() + interval '1 day'"
@@ -347,132 +325,29 @@ POSTGRES = [
     ON podcasts_podcast_categories (category_id, podcast_id)""",
 ]
 
-POSTGRES_DROP = [
-    "DROP TRIGGER IF EXISTS podcasts_episodes_added ON podcasts_episode",
-    "DROP TRIGGER IF EXISTS podcasts_episodes_removed ON podcasts_episode",
-    "DROP TRIGGER IF EXISTS podcasts_episodes_changed ON podcasts_episode",
-    "DROP TRIGGER IF EXISTS podcasts_show_listing ON podcasts_podcast",
-    "DROP TRIGGER IF EXISTS podcasts_categories_joined ON podcasts_podcast_categories",
-    "DROP TRIGGER IF EXISTS podcasts_categories_left ON podcasts_podcast_categories",
-    "DROP TRIGGER IF EXISTS podcasts_trending_heart ON listeners_favourite",
-    "DROP TRIGGER IF EXISTS podcasts_trending_play ON listeners_episodeaction",
-    *(
-        f"DROP FUNCTION IF EXISTS {name}"
-        for name in (
-            "podcasts_episodes_added()",
-            "podcasts_episodes_removed()",
-            "podcasts_episodes_changed()",
-            "podcasts_show_listing()",
-            "podcasts_categories_joined()",
-            "podcasts_categories_left()",
-            "podcasts_trending_heart()",
-            "podcasts_trending_play()",
-            "podcasts_trending_add(bigint, timestamptz)",
-        )
+
+def _recount(connection: BaseDatabaseWrapper) -> None:
+    recount()
+    with connection.cursor() as cursor:
+        # Where the version of these triggers was kept before lib/triggers.py.
+        cursor.execute("DELETE FROM podcasts_total WHERE name = 'trigger_sql'")
+
+
+TRIGGERS = TriggerSet(
+    name="podcasts",
+    tables=(
+        "podcasts_podcast",
+        "podcasts_episode",
+        "podcasts_podcast_categories",
+        "podcasts_category",
+        "podcasts_total",
+        "podcasts_showactivity",
+        "listeners_favourite",
+        "listeners_episodeaction",
     ),
-]
-
-
-SQLITE_TRIGGERS = (
-    "podcasts_episode_added",
-    "podcasts_episode_removed",
-    "podcasts_episode_redated",
-    "podcasts_episode_moved",
-    "podcasts_show_listed",
-    "podcasts_show_unlisted",
-    "podcasts_show_relisted",
-    "podcasts_category_joined",
-    "podcasts_category_left",
-    "podcasts_trending_heart",
-    "podcasts_trending_unheart",
-    "podcasts_trending_play",
+    sqlite=tuple(SQLITE),
+    postgresql=tuple(POSTGRES),
+    # PostgreSQL keeps its triggers through any ALTER TABLE these tables have needed.
+    migrate_without=frozenset({"sqlite"}),
+    after_install=_recount,
 )
-POSTGRES_TRIGGERS = (
-    ("podcasts_episodes_added", "podcasts_episode"),
-    ("podcasts_episodes_removed", "podcasts_episode"),
-    ("podcasts_episodes_changed", "podcasts_episode"),
-    ("podcasts_show_listing", "podcasts_podcast"),
-    ("podcasts_categories_joined", "podcasts_podcast_categories"),
-    ("podcasts_categories_left", "podcasts_podcast_categories"),
-    ("podcasts_trending_heart", "listeners_favourite"),
-    ("podcasts_trending_play", "listeners_episodeaction"),
-)
-VERSION = "trigger_sql"  # Total: version() of the installed statements
-INDEXES = ("episode_show_newest", "podcast_categories_by_category")
-TABLES = (
-    "podcasts_podcast",
-    "podcasts_episode",
-    "podcasts_podcast_categories",
-    "podcasts_category",
-    "podcasts_total",
-    "podcasts_showactivity",
-    "listeners_favourite",
-    "listeners_episodeaction",
-)
-
-
-def _existing(connection: BaseDatabaseWrapper) -> set[str]:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
-                " UNION SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
-            )
-        else:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('trigger', 'index')")
-        return {row[0] for row in cursor.fetchall()}
-
-
-def prepare(connection: BaseDatabaseWrapper) -> None:
-    """Before migrations run: drops the SQLite triggers, which would stop a table
-    rebuild (PostgreSQL keeps its triggers through any ALTER TABLE)."""
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        for name in SQLITE_TRIGGERS:
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-
-
-def version(statements: list[str]) -> int:
-    """A checksum of the SQL, stored when installed: changed SQL is installed again."""
-    return zlib.crc32("\n".join(statements).encode())
-
-
-def install(connection: BaseDatabaseWrapper) -> bool:
-    """Creates the triggers and indexes when one is missing or their SQL changed, then
-    recounts. Returns whether it did. Does nothing before the tables exist."""
-    tables = set(connection.introspection.table_names())
-    if not set(TABLES) <= tables:
-        return False
-    if connection.vendor == "postgresql":
-        wanted = {name for name, _ in POSTGRES_TRIGGERS} | set(INDEXES)
-        statements = POSTGRES
-        # Functions and triggers are dropped and made again as one set, so that a
-        # half-installed set is made whole; indexes are made only if missing.
-        drops = POSTGRES_DROP
-    else:
-        wanted = set(SQLITE_TRIGGERS) | set(INDEXES)
-        statements, drops = SQLITE, SQLITE_DROP
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT value FROM podcasts_total WHERE name = %s", [VERSION])
-        row = cursor.fetchone()
-    existing = _existing(connection)
-    if wanted <= existing and row is not None and row[0] == version(statements):
-        return False
-    # An index that exists is left alone (PostgreSQL refuses even CREATE INDEX IF NOT
-    # EXISTS on a table with trigger events pending in the transaction).
-    missing = [
-        sql
-        for sql in statements
-        if not any(f"IF NOT EXISTS {name}\n" in sql for name in existing & set(INDEXES))
-    ]
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        for sql in [*drops, *missing]:
-            cursor.execute(sql)
-        cursor.execute("DELETE FROM podcasts_total WHERE name = %s", [VERSION])
-        cursor.execute(
-            "INSERT INTO podcasts_total (name, value) VALUES (%s, %s)",
-            [VERSION, version(statements)],
-        )
-        recount()
-    return True

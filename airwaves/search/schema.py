@@ -22,14 +22,17 @@ index stays as small as it was. Its triggers name only podcasts_episodefile and 
 index: SQLite refuses to rename a table (Django's way to alter one) while a view or a
 trigger names a table that is not there at that moment.
 
-install() is idempotent; it runs from the migration and after every `migrate` (see
-apps.py). rebuild() refills the index from the tables (`airwaves reindex`). Both also
-look after the stations' substring index (substrings.py).
+The tables and triggers are one TriggerSet (lib/triggers.py), installed from the
+migration and after every `migrate`; install() is idempotent. rebuild() refills the
+index from the tables (`airwaves reindex`). Both also look after the stations' substring
+index (substrings.py).
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
+
+from airwaves.lib.triggers import REGISTRY, TriggerSet
 
 BODY_CHARS = 100_000  # PostgreSQL: a tsvector holds at most 1 MB; show notes rarely need more
 # PostgreSQL: the part of a transcript indexed (about two hours of speech); the rest of a
@@ -104,13 +107,11 @@ BY_KIND = {t.kind: t for t in _FULL}
 
 
 def install(connection) -> None:
+    """Creates the index's tables and triggers if missing or changed (lib/triggers.py),
+    and the stations' substring index."""
     from airwaves.search import substrings
 
-    statements = _sqlite_install if connection.vendor == "sqlite" else _postgres_install
-    with connection.cursor() as cursor:
-        for table in TABLES:
-            for sql in statements(table):
-                cursor.execute(sql)
+    REGISTRY.install(connection, only=[TRIGGERS.name])
     substrings.install(connection)
 
 
@@ -240,3 +241,11 @@ END $$""",
         f"CREATE OR REPLACE TRIGGER {table.doc}_truncate AFTER TRUNCATE "
         f"ON {table.table} FOR EACH STATEMENT EXECUTE FUNCTION {table.doc}_truncate()",
     ]
+
+
+TRIGGERS = TriggerSet(
+    name="search",
+    tables=tuple(dict.fromkeys(t.table for t in TABLES)),
+    sqlite=tuple(sql for table in TABLES for sql in _sqlite_install(table)),
+    postgresql=tuple(sql for table in TABLES for sql in _postgres_install(table)),
+)

@@ -14,8 +14,10 @@ more without reading the others:
   A role that may not create the extension gets no index: searches still answer, by a scan.
 
 A string shorter than three characters has no trigram: it is looked for by LIKE, a scan.
-install() is idempotent and runs with schema.install() (after every `migrate`, which on
-SQLite may have dropped the triggers with a rebuilt table); rebuild() refills the index.
+install() is idempotent and runs with schema.install() (the migration, `airwaves
+reindex`); SQLite's table and triggers are also a TriggerSet (lib/triggers.py), put back
+after every `migrate`, which may have dropped the triggers with a rebuilt table. rebuild()
+refills the index.
 """
 
 from __future__ import annotations
@@ -31,6 +33,15 @@ TABLE = "radio_station"
 COLUMNS = ("name", "country", "tags")
 FTS = "search_station_substrings_fts"
 MIN_CHARS = 3  # a trigram's length
+
+
+def trigger_set():
+    """SQLite's part as a TriggerSet; PostgreSQL's indexes outlive a migrate by themselves."""
+    from airwaves.lib.triggers import TriggerSet
+
+    return TriggerSet(
+        name="station-substrings", tables=(TABLE,), sqlite=tuple(_sqlite_install()), postgresql=()
+    )
 
 
 def install(connection) -> None:

@@ -9,7 +9,7 @@ from django.db import connection
 
 from airwaves.crawler.parse import parse_feed
 from airwaves.crawler.process import process_feed
-from airwaves.crawler.store import FeedMeta, store_feed, stored_episodes
+from airwaves.crawler.store import FeedMeta, known_items, store_feed, stored_episodes
 from airwaves.podcasts.models import Episode, Podcast
 from tests.feeds import Feed, Item, three_episode_feed
 
@@ -20,8 +20,11 @@ def make_podcast(url: str = "https://feeds.example.com/rss") -> Podcast:
     return Podcast.objects.create(feed_url=url, slug=Podcast.placeholder_slug(url))
 
 
+URL = "https://feeds.example.com/rss"
+
+
 def processed(feed: Feed):
-    return process_feed(parse_feed(feed.xml(), url="https://feeds.example.com/rss"))
+    return process_feed(parse_feed(feed.xml(), url=URL))
 
 
 def test_a_store_that_lost_the_race_to_another_updates_instead_of_failing():
@@ -46,14 +49,13 @@ def test_a_store_that_lost_the_race_to_another_updates_instead_of_failing():
 
 
 def test_twenty_thousand_items_with_one_title_and_as_many_untitled_store_in_seconds():
-    """Slugs are numbered without probing each number. The numbering is the same on both
-    databases; the size is cut on PostgreSQL, where checking the 40,000 rows' deferred
-    foreign keys at the end of the test's transaction takes minutes on this machine."""
-    n = 20_000 if connection.vendor == "sqlite" else 2_000
+    """Slugs are numbered without probing each number."""
+    n = 20_000
     podcast = make_podcast()
     same = [Item("Weekly news", f"news-{i}", "") for i in range(n)]
     untitled = [Item("", f"untitled-{i}", "") for i in range(n)]
-    feed = processed(Feed(items=same + untitled))
+    # Read as a refresh reads a new feed: each item gets the digest of its XML.
+    feed = process_feed(parse_feed(Feed(items=same + untitled).xml(), url=URL, known={}))
 
     started = time.monotonic()
     result = store_feed(podcast.pk, feed, FeedMeta(), stored_episodes(podcast.pk))
@@ -67,8 +69,50 @@ def test_twenty_thousand_items_with_one_title_and_as_many_untitled_store_in_seco
     assert elapsed < 30, elapsed
 
     # More of the same later: numbered on from the highest, without probing each number.
-    more = processed(Feed(items=[Item("Weekly news", "news-new", "")] + same + untitled))
+    # The stored items pass through as unchanged stubs, as in a refresh.
+    stored = stored_episodes(podcast.pk)
+    xml = Feed(items=[Item("Weekly news", "news-new", "")] + same + untitled).xml()
+    more = process_feed(parse_feed(xml, url=URL, known=known_items(stored)))
     started = time.monotonic()
-    store_feed(podcast.pk, more, FeedMeta(), stored_episodes(podcast.pk))
+    assert store_feed(podcast.pk, more, FeedMeta(), stored).new_episodes == 1
     assert time.monotonic() - started < 30
     assert Episode.objects.get(podcast=podcast, guid="news-new").slug == f"weekly-news-{n + 1}"
+
+
+def show_row_writes() -> int:
+    """Row versions this transaction wrote to podcasts_podcast (PostgreSQL's own count):
+    each stays in the table until the transaction ends, and every later read of the
+    row (each new episode's foreign-key check at commit) walks past them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'podcasts_podcast'"
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_large_first_store_writes_the_show_a_few_times_not_once_per_episode():
+    """PostgreSQL keeps the episode count with a statement trigger: one INSERT per new
+    episode updated the show's row once per episode, and 40,000 new episodes took
+    minutes (each update and each foreign-key check walked the row's earlier versions).
+    SQLite updates its rows in place and runs the same test for the counts."""
+    n = 300
+    podcast = make_podcast()
+    items = [
+        Item(f"Episode {i}", f"g-{i}", f"Wed, 15 Apr 2026 {i % 24:02d}:00:00 GMT") for i in range(n)
+    ]
+    feed = processed(Feed(items=items))
+    postgresql = connection.vendor == "postgresql"
+    writes = show_row_writes() if postgresql else 0
+
+    result = store_feed(podcast.pk, feed, FeedMeta(), stored_episodes(podcast.pk))
+
+    assert result.new_episodes == n
+    if postgresql:
+        # The show's own save, its main category, and the episodes' count once.
+        assert show_row_writes() - writes <= 3
+    podcast.refresh_from_db()
+    assert podcast.episode_count == n == Episode.objects.filter(podcast=podcast).count()
+    assert podcast.latest_episode_at.hour == 23
+    assert sorted(Episode.objects.values_list("guid", flat=True)) == sorted(
+        item.guid for item in items
+    )

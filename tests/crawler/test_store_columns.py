@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from airwaves.crawler.store import (
     FeedMeta,
@@ -121,3 +122,37 @@ def test_insert_rows_writes_what_the_orm_would() -> None:
     assert first.created_at is not None and first.updated_at is not None
     assert (second.summary, second.enclosure_length) == ("", None)
     insert_rows([])  # nothing to do
+
+
+def test_insert_rows_keeps_text_that_copy_would_read_as_markup() -> None:
+    """PostgreSQL receives the rows by COPY, whose text format gives tabs, newlines,
+    backslashes and \\N meanings of their own."""
+    podcast = make_podcast(1)
+    awkward = "tab\there\nnew line \\ back\\slash \\N \\. end\r\n 💡 «ü»"
+    insert_rows(
+        [
+            Episode(
+                podcast=podcast,
+                guid="\\N",
+                slug="awkward",
+                title=awkward,
+                description=awkward,
+                keywords=["a\tb", "\\N"],
+            )
+        ]
+    )
+    episode = Episode.objects.get(podcast=podcast)
+    assert (episode.guid, episode.title, episode.description) == ("\\N", awkward, awkward)
+    assert episode.keywords == ["a\tb", "\\N"]
+
+
+def test_insert_rows_raises_djangos_integrity_error_and_writes_nothing() -> None:
+    podcast = make_podcast(1)
+    Episode.objects.create(podcast=podcast, guid="taken", slug="taken")
+    rows = [
+        Episode(podcast=podcast, guid="new", slug="new"),
+        Episode(podcast=podcast, guid="taken", slug="again"),
+    ]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows(rows)
+    assert list(Episode.objects.values_list("guid", flat=True)) == ["taken"]

@@ -13,8 +13,9 @@ from django.utils import timezone
 from airwaves.crawler.process import process_feed
 from airwaves.crawler.store import FeedMeta, store_feed
 from airwaves.crawler.types import ParsedEpisode, ParsedFeed
+from airwaves.lib.triggers import REGISTRY
 from airwaves.listeners.models import EpisodeAction, Favourite
-from airwaves.podcasts import trending, triggers
+from airwaves.podcasts import trending
 from airwaves.podcasts.counters import recount
 from airwaves.podcasts.models import Category, Episode, Podcast, ShowActivity, Total
 
@@ -210,9 +211,9 @@ def test_install_puts_back_a_missing_trigger_and_recounts(show):
     Episode.objects.create(podcast=show, slug="x", guid="x", title="x")
     assert Podcast.objects.get(pk=show.pk).episode_count == 2  # missed
 
-    assert triggers.install(connection) is True
+    assert REGISTRY.install(connection) == ["podcasts"]
     assert Podcast.objects.get(pk=show.pk).episode_count == 3
-    assert triggers.install(connection) is False  # nothing left to do
+    assert REGISTRY.install(connection) == []  # nothing left to do
     Episode.objects.create(podcast=show, slug="y", guid="y", title="y")
     assert Podcast.objects.get(pk=show.pk).episode_count == 4
 
