@@ -20,6 +20,7 @@ from django.utils import timezone
 from airwaves.listeners.models import EpisodeAction
 from airwaves.podcasts.models import Episode, Podcast
 from airwaves.sync.auth import BadInput
+from airwaves.sync.changes import answered_until, received_now
 from airwaves.sync.devices import check_device_id, device_for, touch
 from airwaves.sync.feedurls import sanitize_url
 from airwaves.sync.models import DEVICE_ID, WEBSITE_DEVICE
@@ -185,7 +186,7 @@ def store_actions(user, upload: ActionUpload) -> datetime:
     episodes = match_episodes(upload.actions)
     devices = {a.device for a in upload.actions if DEVICE_ID.fullmatch(a.device)}
     with transaction.atomic():
-        now = timezone.now()  # after the lock, as in subscriptions.apply_upload
+        now = received_now(user)  # see changes.py
         for uid in sorted(devices):
             touch(device_for(user, uid))
         EpisodeAction.objects.bulk_create(
@@ -276,12 +277,14 @@ def actions_since(
         rows = rows.filter(podcast_url=sanitize_url(podcast) or podcast)
     if device is not None:
         rows = rows.filter(device="" if device == WEBSITE_DEVICE else device)
-    found, timestamp = page(
-        rows,
-        "updated_at",
-        since or datetime.min.replace(tzinfo=UTC),
-        MAX_ACTIONS_PER_DOWNLOAD,
-    )
+    with transaction.atomic():
+        found, timestamp = page(
+            rows,
+            "updated_at",
+            since or datetime.min.replace(tzinfo=UTC),
+            answered_until(user, EpisodeAction.objects.filter(user=user), "updated_at"),
+            MAX_ACTIONS_PER_DOWNLOAD,
+        )
     items = [action_dict(row) for row in found]
     if aggregated:
         # Only the latest action for each episode (by the time it happened).
