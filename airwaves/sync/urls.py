@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from airwaves.sync import account, settings_views, simple, views
+from airwaves.sync import account, settings_views, simple, updates, views
 from airwaves.sync import nextcloud as nextcloud_views
 
 urlpatterns = [
@@ -18,6 +18,11 @@ urlpatterns = [
         name="sync-subscriptions",
     ),
     path("api/2/episodes/<str:username>.json", views.episodes, name="sync-episodes"),
+    path(
+        "api/2/updates/<str:username>/<str:device>.json",
+        updates.device_updates,
+        name="sync-updates",
+    ),
 ]
 
 nextcloud = "index.php/apps/gpoddersync/"
