@@ -21,7 +21,7 @@ from airwaves.listeners.models import EpisodeAction
 from airwaves.podcasts.models import Episode, Podcast
 from airwaves.sync.auth import BadInput
 from airwaves.sync.changes import answered_until, received_now
-from airwaves.sync.devices import check_device_id, device_for, touch
+from airwaves.sync.devices import check_device_id, touch_all
 from airwaves.sync.feedurls import sanitize_url
 from airwaves.sync.models import DEVICE_ID, WEBSITE_DEVICE
 from airwaves.sync.subscriptions import page
@@ -187,8 +187,7 @@ def store_actions(user, upload: ActionUpload) -> datetime:
     devices = {a.device for a in upload.actions if DEVICE_ID.fullmatch(a.device)}
     with transaction.atomic():
         now = received_now(user)  # see changes.py
-        for uid in sorted(devices):
-            touch(device_for(user, uid))
+        touch_all(user, devices, now)
         EpisodeAction.objects.bulk_create(
             [
                 EpisodeAction(
