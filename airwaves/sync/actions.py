@@ -152,30 +152,26 @@ def parse_actions(data, now: datetime, default_device: str = NO_DEVICE) -> Actio
 
 
 def match_episodes(actions: list[ActionIn]) -> dict[tuple[str, str, str], int]:
-    """(podcast URL, episode URL, guid) -> the directory's episode id, where known."""
-    podcasts = dict(
-        Podcast.objects.filter(feed_url__in={a.podcast_url for a in actions}).values_list(
-            "feed_url", "pk"
-        )
-    )
-    wanted = [a for a in actions if a.podcast_url in podcasts]
-    if not wanted:
+    """(podcast URL, episode URL, guid) -> the directory's episode id, where known: one
+    query, through the podcasts' feed URLs."""
+    if not actions:
         return {}
     rows = Episode.objects.filter(
-        Q(enclosure_url__in={a.episode_url for a in wanted})
-        | Q(guid__in={a.guid for a in wanted if a.guid}),
-        podcast_id__in={podcasts[a.podcast_url] for a in wanted},
-    ).values_list("pk", "podcast_id", "enclosure_url", "guid")
-    by_url: dict[tuple[int, str], int] = {}
-    by_guid: dict[tuple[int, str], int] = {}
-    for pk, podcast_id, url, guid in rows:
-        by_url.setdefault((podcast_id, url), pk)
-        by_guid.setdefault((podcast_id, guid), pk)
+        Q(enclosure_url__in={a.episode_url for a in actions})
+        | Q(guid__in={a.guid for a in actions if a.guid}),
+        podcast__feed_url__in={a.podcast_url for a in actions},
+    ).values_list("pk", "podcast__feed_url", "enclosure_url", "guid")
+    by_url: dict[tuple[str, str], int] = {}
+    by_guid: dict[tuple[str, str], int] = {}
+    for pk, feed, url, guid in rows:
+        by_url.setdefault((feed, url), pk)
+        by_guid.setdefault((feed, guid), pk)
     found = {}
-    for a in wanted:
-        show = podcasts[a.podcast_url]
+    for a in actions:
         # The media URL first: a guid is the feed's to reuse, the URL is what was played.
-        pk = by_url.get((show, a.episode_url)) or (a.guid and by_guid.get((show, a.guid)))
+        pk = by_url.get((a.podcast_url, a.episode_url)) or (
+            a.guid and by_guid.get((a.podcast_url, a.guid))
+        )
         if pk:
             found[(a.podcast_url, a.episode_url, a.guid)] = pk
     return found
