@@ -9,6 +9,8 @@ streams go further and skip the chain altogether (see `stream_middleware` and as
 
 from __future__ import annotations
 
+import os
+
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.http import HttpResponseBadRequest
@@ -70,6 +72,20 @@ def refuse_nul_characters(get_response):
     return middleware
 
 
+# What whitenoise read about each static file (headers, compressed variants), kept for the
+# process: Django builds a middleware chain per handler, which is once under `serve` but
+# once per test client in the tests, where reading the ~1,000 files again cost 0.1-0.5 s a
+# client. A file is read again when it, a compressed variant, the manifest (whose names
+# decide what is immutable) or the settings read with it change.
+_read_static_files: dict[tuple, object] = {}
+# Each distinct set of settings and manifest, numbered: a short part of those keys.
+_read_with_numbers: dict[tuple, int] = {}
+
+
+def _stamp(stat) -> tuple | None:
+    return None if stat is None else (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_mode)
+
+
 class StaticFiles(WhiteNoiseMiddleware):
     """whitenoise, able to run in an async chain: the path lookup is a dict lookup made
     at start-up, done on the event loop; serving a file (which opens it) runs in a thread
@@ -83,6 +99,44 @@ class StaticFiles(WhiteNoiseMiddleware):
         self.async_mode = iscoroutinefunction(get_response)
         if self.async_mode:
             markcoroutinefunction(self)
+
+    def get_static_file(self, path, url, stat_cache=None):
+        if stat_cache is None:
+            return super().get_static_file(path, url, stat_cache)
+        key = (
+            self._read_with(),
+            url,
+            path,
+            *(_stamp(stat_cache.get(name)) for name in (path, path + ".gz", path + ".br")),
+        )
+        found = _read_static_files.get(key)
+        if found is None:
+            found = _read_static_files[key] = super().get_static_file(path, url, stat_cache)
+        return found
+
+    def _read_with(self) -> int:
+        """The settings and the manifest that this chain makes files' headers from, found
+        once per chain (they are all set before whitenoise reads the first file)."""
+        if "_read_with_key" not in self.__dict__:
+            try:
+                manifest = os.stat(os.path.join(self.static_root, "staticfiles.json"))
+            except (OSError, TypeError):
+                manifest = None
+            read_with = (
+                str(self.static_root),
+                self.static_prefix,
+                self.max_age,
+                self.allow_all_origins,
+                str(self.charset),
+                self.add_headers_function,
+                self.index_file,
+                self.__dict__.get("immutable_file_test"),
+                tuple(sorted(self.media_types.types_map.items())),
+                _stamp(manifest),
+            )
+            number = _read_with_numbers.setdefault(read_with, len(_read_with_numbers))
+            self._read_with_key = number
+        return self._read_with_key
 
     def __call__(self, request):
         if self.async_mode:

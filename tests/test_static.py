@@ -131,3 +131,35 @@ def test_a_collection_cut_short_or_a_spoilt_digest_collects_again(own_sources, s
     assert collected_digest(root) == ""
     assert ensure_static() is True
     assert ensure_static() is False
+
+
+def headers_of(static_file) -> dict[str, str]:
+    """The headers whitenoise answers a plain (uncompressed) request for the file with."""
+    _, headers = static_file.get_path_and_headers({})
+    return dict(headers)
+
+
+def test_a_new_chain_reads_again_only_the_static_files_that_changed(own_sources, settings):
+    # Each test client builds its own middleware chain: what the first one read about
+    # the files is kept, as long as the files are the same.
+    from airwaves.middleware import StaticFiles
+
+    ensure_static()
+    root = Path(settings.STATIC_ROOT)
+    hashed = "/static/" + manifest_name(root, "extra/note.css")
+    first, second = StaticFiles(lambda request: None), StaticFiles(lambda request: None)
+    assert second.files["/static/extra/note.css"] is first.files["/static/extra/note.css"]
+    assert second.files[hashed] is first.files[hashed]
+    assert headers_of(second.files[hashed])["Cache-Control"] == IMMUTABLE
+
+    (own_sources / "extra" / "note.css").write_text("body { color: navy }\n" * 300)
+    third = StaticFiles(lambda request: None)
+    changed = third.files["/static/extra/note.css"]
+    assert changed is not first.files["/static/extra/note.css"]
+    assert headers_of(changed)["Content-Length"] == str(len("body { color: navy }\n" * 300))
+    assert third.files[hashed] is first.files[hashed]  # the collected copy did not change
+
+    ensure_static()  # a new manifest: names it no longer lists are not immutable any more
+    fourth = StaticFiles(lambda request: None)
+    assert fourth.files[hashed] is not first.files[hashed]
+    assert "/static/" + manifest_name(root, "extra/note.css") in fourth.files

@@ -13,6 +13,7 @@ from django.utils import timezone
 from airwaves.listeners.models import EpisodeAction, Favourite
 from airwaves.podcasts.models import Episode
 from airwaves.radio.models import Station, StationFavourite
+from airwaves.sync.changes import received_now
 
 FAVOURITES_KEY = "listeners.favourites"
 STATION_FAVOURITES_KEY = "listeners.station_favourites"
@@ -116,6 +117,7 @@ def merge_into_account(session, user) -> None:
         Station.objects.filter(pk__in=[pk for pk, _ in stations]).values_list("pk", flat=True)
     )
     with transaction.atomic():
+        stamp = received_now(user)  # apps ask for actions `since` (sync/changes.py)
         Favourite.objects.bulk_create(
             [
                 Favourite(user=user, episode_id=pk, created_at=at)
@@ -136,6 +138,7 @@ def merge_into_account(session, user) -> None:
                     started=None,  # not known for a guest
                     position=played[pk]["position"],
                     total=played[pk]["total"],
+                    updated_at=stamp,
                 )
                 for pk, episode in episodes.items()
             ]

@@ -82,8 +82,9 @@ class EpisodeAction(models.Model):
     started = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds (play only)")
     position = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds (play only)")
     total = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds (play only)")
-    # When the server last wrote the row: what gPodder's "since" queries compare.
-    updated_at = models.DateTimeField(auto_now=True)
+    # When the server last wrote the row: what gPodder's "since" queries compare. Set by
+    # every writer from sync.changes.received_now, not from the clock alone.
+    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         indexes = [

@@ -23,6 +23,7 @@ from airwaves.listeners.models import (
     is_finished,
 )
 from airwaves.podcasts.models import Episode
+from airwaves.sync.changes import received_now
 
 # Saves closer together than this, from the same starting point, extend one play
 # action instead of adding another: the player saves every 15 s while playing.
@@ -75,6 +76,7 @@ def record_position(
 
     now = timezone.now()
     with transaction.atomic():
+        stamp = received_now(request.user)  # apps ask for actions `since` (sync/changes.py)
         latest = (
             EpisodeAction.objects.select_for_update()
             .filter(user=request.user, episode=episode, action=PLAY, device="")
@@ -83,6 +85,7 @@ def record_position(
         )
         if latest and latest.started == started and now - latest.timestamp <= SAME_PLAY_GAP:
             latest.position, latest.total, latest.timestamp = position, total, now
+            latest.updated_at = stamp
             latest.save(update_fields=["position", "total", "timestamp", "updated_at"])
         else:
             EpisodeAction.objects.create(
@@ -95,6 +98,7 @@ def record_position(
                 started=started,
                 position=position,
                 total=total,
+                updated_at=stamp,
             )
     return PlayState(position, total, now)
 

@@ -20,7 +20,8 @@ from django.utils import timezone
 from airwaves.listeners.models import EpisodeAction
 from airwaves.podcasts.models import Episode, Podcast
 from airwaves.sync.auth import BadInput
-from airwaves.sync.devices import check_device_id, device_for, touch
+from airwaves.sync.changes import answered_until, received_now
+from airwaves.sync.devices import check_device_id, touch_all
 from airwaves.sync.feedurls import sanitize_url
 from airwaves.sync.models import DEVICE_ID, WEBSITE_DEVICE
 from airwaves.sync.subscriptions import page
@@ -151,30 +152,26 @@ def parse_actions(data, now: datetime, default_device: str = NO_DEVICE) -> Actio
 
 
 def match_episodes(actions: list[ActionIn]) -> dict[tuple[str, str, str], int]:
-    """(podcast URL, episode URL, guid) -> the directory's episode id, where known."""
-    podcasts = dict(
-        Podcast.objects.filter(feed_url__in={a.podcast_url for a in actions}).values_list(
-            "feed_url", "pk"
-        )
-    )
-    wanted = [a for a in actions if a.podcast_url in podcasts]
-    if not wanted:
+    """(podcast URL, episode URL, guid) -> the directory's episode id, where known: one
+    query, through the podcasts' feed URLs."""
+    if not actions:
         return {}
     rows = Episode.objects.filter(
-        Q(enclosure_url__in={a.episode_url for a in wanted})
-        | Q(guid__in={a.guid for a in wanted if a.guid}),
-        podcast_id__in={podcasts[a.podcast_url] for a in wanted},
-    ).values_list("pk", "podcast_id", "enclosure_url", "guid")
-    by_url: dict[tuple[int, str], int] = {}
-    by_guid: dict[tuple[int, str], int] = {}
-    for pk, podcast_id, url, guid in rows:
-        by_url.setdefault((podcast_id, url), pk)
-        by_guid.setdefault((podcast_id, guid), pk)
+        Q(enclosure_url__in={a.episode_url for a in actions})
+        | Q(guid__in={a.guid for a in actions if a.guid}),
+        podcast__feed_url__in={a.podcast_url for a in actions},
+    ).values_list("pk", "podcast__feed_url", "enclosure_url", "guid")
+    by_url: dict[tuple[str, str], int] = {}
+    by_guid: dict[tuple[str, str], int] = {}
+    for pk, feed, url, guid in rows:
+        by_url.setdefault((feed, url), pk)
+        by_guid.setdefault((feed, guid), pk)
     found = {}
-    for a in wanted:
-        show = podcasts[a.podcast_url]
+    for a in actions:
         # The media URL first: a guid is the feed's to reuse, the URL is what was played.
-        pk = by_url.get((show, a.episode_url)) or (a.guid and by_guid.get((show, a.guid)))
+        pk = by_url.get((a.podcast_url, a.episode_url)) or (
+            a.guid and by_guid.get((a.podcast_url, a.guid))
+        )
         if pk:
             found[(a.podcast_url, a.episode_url, a.guid)] = pk
     return found
@@ -185,9 +182,8 @@ def store_actions(user, upload: ActionUpload) -> datetime:
     episodes = match_episodes(upload.actions)
     devices = {a.device for a in upload.actions if DEVICE_ID.fullmatch(a.device)}
     with transaction.atomic():
-        now = timezone.now()  # after the lock, as in subscriptions.apply_upload
-        for uid in sorted(devices):
-            touch(device_for(user, uid))
+        now = received_now(user)  # see changes.py
+        touch_all(user, devices, now)
         EpisodeAction.objects.bulk_create(
             [
                 EpisodeAction(
@@ -276,12 +272,14 @@ def actions_since(
         rows = rows.filter(podcast_url=sanitize_url(podcast) or podcast)
     if device is not None:
         rows = rows.filter(device="" if device == WEBSITE_DEVICE else device)
-    found, timestamp = page(
-        rows,
-        "updated_at",
-        since or datetime.min.replace(tzinfo=UTC),
-        MAX_ACTIONS_PER_DOWNLOAD,
-    )
+    with transaction.atomic():
+        found, timestamp = page(
+            rows,
+            "updated_at",
+            since or datetime.min.replace(tzinfo=UTC),
+            answered_until(user, EpisodeAction.objects.filter(user=user), "updated_at"),
+            MAX_ACTIONS_PER_DOWNLOAD,
+        )
     items = [action_dict(row) for row in found]
     if aggregated:
         # Only the latest action for each episode (by the time it happened).

@@ -48,3 +48,12 @@ def touch(device: Device) -> None:
     now = timezone.now()
     Device.objects.filter(pk=device.pk).update(last_sync_at=now)
     device.last_sync_at = now
+
+
+def touch_all(user, uids, now) -> None:
+    """Marks these devices of `user` as synced at `now`, making the ones that are new:
+    one UPDATE for each device the account has already (the usual case)."""
+    for uid in sorted(uids):
+        if not Device.objects.filter(user=user, uid=uid).update(last_sync_at=now):
+            device = device_for(user, uid)
+            Device.objects.filter(pk=device.pk).update(last_sync_at=now)

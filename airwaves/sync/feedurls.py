@@ -10,6 +10,7 @@ content:// files) cannot be fetched by anybody else and are left out, and report
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 from airwaves.listeners.opml import feed_url
@@ -21,6 +22,12 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 def sanitize_url(raw: str) -> str | None:
     """The URL as stored, or None when it is not an http(s) URL we can keep."""
+    if len(raw) > 2 * MAX_URL_LENGTH:
+        return _sanitize(raw)  # kept out of the cache, which would keep it alive
+    return _sanitize_cached(raw)
+
+
+def _sanitize(raw: str) -> str | None:
     url = feed_url(raw.strip())
     if not url or len(url) > MAX_URL_LENGTH or any(ord(c) < 0x20 for c in url):
         return None
@@ -42,3 +49,7 @@ def sanitize_url(raw: str) -> str | None:
     path = parts.path.replace("%3A", ":").replace("%3a", ":")
     # The fragment never reaches the server that serves the feed.
     return urlunsplit((scheme, netloc, path, parts.query, ""))
+
+
+# An upload names the same few podcast URLs again and again (30 actions of one show).
+_sanitize_cached = lru_cache(maxsize=4096)(_sanitize)

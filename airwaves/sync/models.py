@@ -127,6 +127,9 @@ class SyncAccount(models.Model):
     # Empty: turned off, the default.
     token_digest = models.CharField(max_length=64, blank=True, db_index=True)
     token_created_at = models.DateTimeField(null=True, blank=True)
+    # The `since` last handed to a device: rows written after are stamped no earlier
+    # (changes.py), so the next answer has them.
+    answered_until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"sync settings of {self.user}"

@@ -87,7 +87,7 @@ def site_address(request) -> str:
 @csrf_exempt
 def login_flow_start(request):
     if request.method != "POST":
-        return api_error(405, "Use POST here.")
+        return api_error(405, "Use POST here.", Allow="POST")
     LoginFlow.objects.filter(created_at__lt=timezone.now() - FLOW_LIFETIME).delete()
     if LoginFlow.objects.count() >= MAX_PENDING_FLOWS:
         return api_error(429, "Too many sign-ins are waiting; try again in a few minutes.")
@@ -110,7 +110,7 @@ def login_flow_start(request):
 @csrf_exempt
 def login_flow_poll(request):
     if request.method != "POST":
-        return api_error(405, "Use POST here.")
+        return api_error(405, "Use POST here.", Allow="POST")
     token = request.POST.get("token") or request.GET.get("token") or ""
     if not token or len(token) > 100:
         return api_error(404, "No such sign-in.")

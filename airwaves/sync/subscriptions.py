@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
 from airwaves.listeners import ratelimit
 from airwaves.listeners.follows import known_feeds
@@ -19,6 +18,7 @@ from airwaves.listeners.models import Follow
 from airwaves.podcasts.feeds import InvalidFeedURL, find_or_create_feed
 from airwaves.podcasts.models import Podcast
 from airwaves.sync.auth import BadInput
+from airwaves.sync.changes import answered_until, received_now
 from airwaves.sync.devices import touch
 from airwaves.sync.feedurls import sanitize_url
 from airwaves.sync.models import Device, SubscriptionChange
@@ -97,9 +97,7 @@ def apply_upload(user, device: Device, upload: SubscriptionUpload) -> datetime:
             reservation.release()
         known[url] = podcast
     with transaction.atomic():
-        # Taken once the transaction holds its lock (SQLite's IMMEDIATE waits for it), so
-        # rows are committed within moments of the time they carry.
-        now = timezone.now()
+        now = received_now(user)  # see changes.py
         following = set(Follow.objects.filter(user=user).values_list("podcast_id", flat=True))
         new = [known[url] for url in upload.add if url in known]
         Follow.objects.bulk_create(
@@ -146,14 +144,18 @@ def current_urls(user) -> list[str]:
 
 def changes_since(user, since: datetime | None) -> SubscriptionDelta:
     """What changed since `since` (oldest first), or the whole list for None."""
-    if since is None:
-        return SubscriptionDelta(current_urls(user), [], unix(timezone.now()))
-    rows, timestamp = page(
-        SubscriptionChange.objects.filter(user=user),
-        "received_at",
-        since,
-        MAX_CHANGES_PER_DOWNLOAD,
-    )
+    with transaction.atomic():
+        end = answered_until(user, SubscriptionChange.objects.filter(user=user), "received_at")
+        if since is None:
+            # The list as it is now: every change stamped before `end` is in it.
+            return SubscriptionDelta(current_urls(user), [], unix(end))
+        rows, timestamp = page(
+            SubscriptionChange.objects.filter(user=user),
+            "received_at",
+            since,
+            end,
+            MAX_CHANGES_PER_DOWNLOAD,
+        )
     last: dict[str, str] = {}
     for row in rows:
         last.pop(row.url, None)  # keeps the order of each URL's latest change
@@ -163,18 +165,19 @@ def changes_since(user, since: datetime | None) -> SubscriptionDelta:
     return SubscriptionDelta(add, remove, timestamp)
 
 
-def page(queryset, time_field: str, since: datetime, limit: int) -> tuple[list, int]:
-    """Rows received at or after `since`, oldest first, and the `since` to ask with
-    next. Past `limit` rows the answer ends with the whole second its last row is in,
-    and the next `since` is the second after: integer timestamps cannot split a second,
-    so a capped answer pages on without dropping or repeating rows.
-
-    An answer that is not capped gives the current second; rows received in it come
-    again next time (a repeat is harmless, a gap would not be)."""
-    ordered = queryset.filter(**{f"{time_field}__gte": since}).order_by(time_field, "pk")
+def page(queryset, time_field: str, since: datetime, end: datetime, limit: int) -> tuple[list, int]:
+    """Rows stamped from `since` until `end` (a whole second, from changes.answered_until),
+    oldest first, and the `since` to ask with next: `end`, where this answer stops and no
+    row written later is stamped before. Past `limit` rows the answer ends with the whole
+    second its last row is in, and the next `since` is the second after: integer
+    timestamps cannot split a second, so a capped answer pages on without dropping or
+    repeating rows."""
+    ordered = queryset.filter(**{f"{time_field}__gte": since, f"{time_field}__lt": end}).order_by(
+        time_field, "pk"
+    )
     rows = list(ordered[: limit + 1])
     if len(rows) <= limit:
-        return rows, unix(timezone.now())
+        return rows, unix(end)
     last = getattr(rows[limit - 1], time_field).replace(microsecond=0)
     cut = last + timedelta(seconds=1)
     rows = list(ordered.filter(**{f"{time_field}__lt": cut}))

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from airwaves.sync import account, settings_views, simple, views
+from airwaves.sync import account, settings_views, simple, updates, views
 from airwaves.sync import nextcloud as nextcloud_views
 
 urlpatterns = [
@@ -18,6 +18,11 @@ urlpatterns = [
         name="sync-subscriptions",
     ),
     path("api/2/episodes/<str:username>.json", views.episodes, name="sync-episodes"),
+    path(
+        "api/2/updates/<str:username>/<str:device>.json",
+        updates.device_updates,
+        name="sync-updates",
+    ),
 ]
 
 nextcloud = "index.php/apps/gpoddersync/"
@@ -66,4 +71,10 @@ urlpatterns += [
 urlpatterns += [
     path("api/2/settings/<str:username>/<str:scope>.json", account.settings_view),
     path("api/2/sync-devices/<str:username>.json", account.sync_devices),
+]
+
+# Last: what no pattern above takes under the apps' prefixes answers JSON, not HTML.
+urlpatterns += [
+    re_path(r"^api/2/", views.not_found),
+    re_path(r"^index\.php/", views.not_found),
 ]

@@ -7,11 +7,12 @@ null, upload answers always carry an integer `timestamp` and an `update_urls` li
 from __future__ import annotations
 
 from django.contrib.auth import login, logout
+from django.views.decorators.csrf import csrf_exempt
 
 from airwaves.listeners.models import Follow
 from airwaves.sync import actions as episode_actions
 from airwaves.sync import subscriptions
-from airwaves.sync.auth import BadInput, answer, empty, read_json, sync_view
+from airwaves.sync.auth import BadInput, answer, api_error, empty, read_json, sync_view
 from airwaves.sync.devices import check_device_id, device_for, touch
 from airwaves.sync.models import Device
 from airwaves.sync.timestamps import BadTimestamp, parse_since, unix
@@ -106,3 +107,14 @@ def episodes(request, username: str):
     upload = episode_actions.parse_actions(read_json(request), timezone.now())
     received = episode_actions.store_actions(user, upload)
     return answer({"timestamp": unix(received), "update_urls": upload.update_urls})
+
+
+@csrf_exempt
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/2/ or /index.php/: apps read the answer as JSON, so
+    it is JSON (not the website's HTML page), whatever the method, and before any log-in."""
+    return api_error(
+        404,
+        f"There is no {request.path[:200]!r} here: the gPodder API v2 lives under /api/2/ "
+        "and Nextcloud gpoddersync under /index.php/apps/gpoddersync/ (see docs/sync.md).",
+    )

@@ -131,3 +131,42 @@ def test_a_right_basic_password_is_remembered_until_it_changes(alice, settings):
 
     assert Api().get(DEVICES).status_code == 401
     assert Api("alice", "a new password").get(DEVICES).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/2/no-such-thing.json",
+        "/api/2/devices/alice.xml",
+        "/api/2/episodes/alice/extra/parts.json",
+        "/index.php/apps/gpoddersync/no_such_call",
+        "/index.php/login/v3",
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+def test_unknown_addresses_under_the_apps_prefixes_get_a_json_404(db, path, method):
+    # Without credentials and without a CSRF token: the answer is still JSON, not HTML.
+    client = Client(enforce_csrf_checks=True)
+    response = client.generic(method, path, b"{}", content_type="application/json")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert "gPodder API v2 lives under /api/2/" in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/index.php/apps/gpoddersync/subscriptions", "GET"),
+        ("/index.php/apps/gpoddersync/episode_action/create", "POST"),
+        ("/index.php/login/v2", "POST"),
+        ("/index.php/login/v2/poll", "POST"),
+        ("/api/2/auth/alice/login.json", "POST"),
+    ],
+)
+def test_wrong_methods_get_a_json_405_with_the_allowed_ones(api, path, allowed):
+    response = api.client.put(path, b"{}", HTTP_AUTHORIZATION=api.auth)
+
+    assert response.status_code == 405
+    assert response["Allow"] == allowed
+    assert response.json()["error"].startswith(f"Use {allowed}")
