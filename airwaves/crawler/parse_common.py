@@ -361,8 +361,8 @@ def rrule_seconds(rrule: str) -> int | None:
     period = _RRULE_PERIODS.get(parts.get("FREQ", ""))
     if period is None:
         return None
-    interval = parts.get("INTERVAL", "1")
-    return period * int(interval) if interval.isdigit() and int(interval) > 0 else period
+    interval = parse_int(parts.get("INTERVAL"))
+    return period * interval if interval else period
 
 
 def media_enclosure(found: dict[str, Any], names: TagNames) -> etree._Element | None:
