@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from airwaves.crawler.parse_common import TagNames, resolve_url, text_of
-from airwaves.crawler.types import Chapter, EpisodeMedia, MediaLink, ParsedEpisode
+from airwaves.crawler.types import Chapter, MediaLink, ParsedEpisode
 
 MAX_TRANSCRIPTS = 20  # one per language and format is plenty; spam feeds send thousands
 MAX_CHAPTERS = 500
@@ -26,38 +26,40 @@ _NPT = re.compile(r"(?:(?:(\d{1,6}):)?(\d{1,2}):(\d{2})|(\d{1,9}))(?:\.(\d{1,9})
 def apply_media_tags(
     episode: ParsedEpisode, found: dict[str, Any], names: TagNames, base: str
 ) -> None:
-    """Fills episode.media from the item's children (`found`, as index_children made it,
-    with podcast:transcript collected as a list)."""
-    episode.media = read_media(found, names, base)
-
-
-def read_media(found: dict[str, Any], names: TagNames, base: str) -> EpisodeMedia:
-    media = EpisodeMedia()
+    """Fills episode.media, chapters_url and transcript_urls from the item's children
+    (`found`, as index_children made it, with podcast:transcript collected as a list)."""
+    media = episode.media
     chapters = found.get("podcast:chapters")
     if chapters is not None:
-        url = _url(chapters.get("url"), base)
-        if url:
-            media.chapters_link = MediaLink(url=url, type=_lower(chapters.get("type")))
-    seen: set[str] = set()
-    for element in found.get("podcast:transcript", ()):
-        url = _url(element.get("url"), base)
-        if not url or url in seen:
-            continue
-        seen.add(url)
-        media.transcripts.append(
-            MediaLink(
-                url=url,
-                type=_lower(element.get("type")),
-                language=(element.get("language") or "").strip()[:35],
-                rel=_lower(element.get("rel")),
-            )
-        )
-        if len(media.transcripts) == MAX_TRANSCRIPTS:
-            break
+        url = resolve_url(chapters.get("url"), base)
+        episode.chapters_url = url
+        if _is_web(url):
+            link = MediaLink()
+            link.url, link.type = url, _lower(chapters.get("type"))
+            media.chapters_link = link
+    transcripts = found.get("podcast:transcript")
+    if transcripts is not None:
+        urls = episode.transcript_urls
+        seen: set[str] = set()
+        for element in transcripts:
+            url = resolve_url(element.get("url"), base)
+            if not url:
+                continue
+            # Every URL for the episode's own list; the first few distinct web ones,
+            # with their details, for the files fetched in the background.
+            urls.append(url)
+            if len(media.transcripts) == MAX_TRANSCRIPTS or url in seen or not _is_web(url):
+                continue
+            seen.add(url)
+            link = MediaLink()
+            link.url = url
+            link.type = _lower(element.get("type"))
+            link.language = (element.get("language") or "").strip()[:35]
+            link.rel = _lower(element.get("rel"))
+            media.transcripts.append(link)
     simple = found.get("psc:chapters")
     if simple is not None:
         media.chapters = _simple_chapters(simple, names, base)
-    return media
 
 
 def _simple_chapters(element: Any, names: TagNames, base: str) -> list[Chapter]:
@@ -115,9 +117,11 @@ def parse_npt(value: str | None) -> float | None:
 
 def _url(value: str | None, base: str) -> str:
     url = resolve_url(value, base)
-    if len(url) > MAX_URL or not url.startswith(("http://", "https://")):
-        return ""
-    return url
+    return url if _is_web(url) else ""
+
+
+def _is_web(url: str) -> bool:
+    return len(url) <= MAX_URL and url.startswith(("http://", "https://"))
 
 
 def _lower(value: str | None) -> str:

@@ -36,7 +36,6 @@ from airwaves.crawler.types import (
     ContentLink,
     Funding,
     ImageSource,
-    ItemTags,
     License,
     LiveItem,
     Location,
@@ -93,7 +92,6 @@ _LIVE_ITEM_LISTS = frozenset({"podcast:person", "podcast:contentLink", "enclosur
 
 # Children of the tags themselves (sources, recipients, a live item's RSS elements).
 _NAMES = TagNames()
-_SPACE = re.compile(r"\s+")
 _MEDIA = frozenset(
     {"podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "publisher"}
     | {"course", "mixed"}
@@ -145,36 +143,60 @@ def apply_channel_tags(feed: ParsedFeed, found: dict[str, Any], base: str) -> No
 
 
 def apply_item_tags(episode: ParsedEpisode, found: dict[str, Any], base: str) -> None:
-    tags = ItemTags()
-    tags.persons = people(found.get("podcast:person"), base)
-    tags.funding = funding(found.get("podcast:funding"), base)
-    season = found.get("podcast:season")
+    # This runs for every item: it fills in the episode's own (empty) ItemTags, and each
+    # reader runs only when its tag is there.
+    get = found.get
+    tags = episode.tags
+    element = get("podcast:person")
+    if element is not None:
+        tags.persons = people(element, base)
+    element = get("podcast:funding")
+    if element is not None:
+        tags.funding = funding(element, base)
+    season = get("podcast:season")
     if season is not None:
-        tags.season_name = _text(season.get("name"), NAME_CHARS)
+        tags.season_name = _attribute(season, "name", NAME_CHARS)
         if episode.season is None:
             episode.season = parse_int(text_of(season))
-    number = found.get("podcast:episode")
+    number = get("podcast:episode")
     if number is not None:
         tags.episode_number = _text(text_of(number), 20)
-        tags.episode_display = _text(number.get("display"), NAME_CHARS)
+        tags.episode_display = _attribute(number, "display", NAME_CHARS)
         if episode.episode_number is None:
             episode.episode_number = parse_int(tags.episode_number)
-    tags.location = location(found.get("podcast:location"))
-    tags.license = license_of(found.get("podcast:license"), base)
-    tags.value = value(found.get("podcast:value"))
-    tags.images = images(found.get("podcast:images"), base)
-    tags.txt = txt(found.get("podcast:txt"))
-    tags.remote_items = remote_items(_many(found.get("podcast:remoteItem")))
-    for element in _many(found.get("podcast:alternateEnclosure"))[:MAX_ALTERNATE_ENCLOSURES]:
-        alternate = alternate_enclosure(element, base)
-        if alternate is not None:
-            tags.alternate_enclosures.append(alternate)
-    for element in _many(found.get("podcast:soundbite"))[:MAX_SOUNDBITES]:
-        start, duration = _seconds(element.get("startTime")), _seconds(element.get("duration"))
-        if start is not None and duration:
-            title = _text(text_of(element), NAME_CHARS)
-            tags.soundbites.append(Soundbite(start=start, duration=duration, title=title))
-    episode.tags = tags
+    element = get("podcast:location")
+    if element is not None:
+        tags.location = location(element)
+    element = get("podcast:license")
+    if element is not None:
+        tags.license = license_of(element, base)
+    element = get("podcast:value")
+    if element is not None:
+        tags.value = value(element)
+    element = get("podcast:images")
+    if element is not None:
+        tags.images = images(element, base)
+    element = get("podcast:txt")
+    if element is not None:
+        tags.txt = txt(element)
+    element = get("podcast:remoteItem")
+    if element is not None:
+        tags.remote_items = remote_items(_many(element))
+    element = get("podcast:alternateEnclosure")
+    if element is not None:
+        for each in _many(element)[:MAX_ALTERNATE_ENCLOSURES]:
+            alternate = alternate_enclosure(each, base)
+            if alternate is not None:
+                tags.alternate_enclosures.append(alternate)
+    element = get("podcast:soundbite")
+    if element is not None:
+        for each in _many(element)[:MAX_SOUNDBITES]:
+            start, duration = _seconds(each.get("startTime")), _seconds(each.get("duration"))
+            if start is not None and duration:
+                soundbite = Soundbite()
+                soundbite.start, soundbite.duration = start, duration
+                soundbite.title = _text(text_of(each), NAME_CHARS)
+                tags.soundbites.append(soundbite)
 
 
 # Readers of one tag each -----------------------------------------------------------
@@ -188,15 +210,14 @@ def people(elements: Any, base: str) -> list[Person]:
         name = _text(text_of(element), NAME_CHARS)
         if not name:
             continue
-        found.append(
-            Person(
-                name=name,
-                role=_text(element.get("role"), 50).lower() or "host",
-                group=_text(element.get("group"), 50).lower() or "cast",
-                img=safe_url(element.get("img"), base),
-                href=safe_url(element.get("href"), base),
-            )
-        )
+        # (Filled in field by field: cheaper than keyword arguments, for every item.)
+        person = Person()
+        person.name = name
+        person.role = _attribute(element, "role", 50).lower() or "host"
+        person.group = _attribute(element, "group", 50).lower() or "cast"
+        person.img = safe_url(element.get("img"), base)
+        person.href = safe_url(element.get("href"), base)
+        found.append(person)
     return found
 
 
@@ -213,11 +234,14 @@ def location(element: etree._Element | None) -> Location | None:
     if element is None:
         return None
     name = _text(text_of(element), NAME_CHARS)
-    geo = _text(element.get("geo"), 100)
-    osm = _text(element.get("osm"), 40)
+    geo = _attribute(element, "geo", 100)
+    osm = _attribute(element, "osm", 40)
     if not (name or geo or osm):
         return None
-    return Location(name=name, geo=geo, osm=osm, rel=_text(element.get("rel"), 20).lower())
+    found = Location()
+    found.name, found.geo, found.osm = name, geo, osm
+    found.rel = _attribute(element, "rel", 20).lower()
+    return found
 
 
 def license_of(element: etree._Element | None, base: str) -> License | None:
@@ -300,27 +324,35 @@ def remote_items(elements: Any) -> list[RemoteItem]:
 
 
 def alternate_enclosure(element: etree._Element, base: str) -> AlternateEnclosure | None:
-    found = AlternateEnclosure(
-        type=_text(element.get("type"), 100),
-        length=parse_int(element.get("length")),
-        bitrate=_number(element.get("bitrate")),
-        height=parse_int(element.get("height")),
-        lang=_text(element.get("lang"), 35),
-        title=_text(element.get("title"), NAME_CHARS),
-        rel=_text(element.get("rel"), 40),
-        codecs=_text(element.get("codecs"), 100),
-        default=parse_bool(element.get("default") or "") is True,
-    )
+    sources: list[MediaSource] = []
     for child in element:
-        if len(found.sources) == MAX_SOURCES:
+        if len(sources) == MAX_SOURCES:
             break
         if _NAMES.of(child.tag) != "podcast:source":
             continue
         uri = safe_url(child.get("uri"), base)
         if uri:
-            content_type = _text(child.get("contentType"), 100)
-            found.sources.append(MediaSource(uri=uri, content_type=content_type))
-    return found if found.sources else None
+            source = MediaSource()
+            source.uri = uri
+            source.content_type = _attribute(child, "contentType", 100)
+            sources.append(source)
+    if not sources:
+        return None
+    # Only the attributes the tag has are read: one call for all of them.
+    attributes = dict(element.items())
+    get = attributes.get
+    found = AlternateEnclosure()
+    found.type = _text(get("type"), 100)
+    found.length = parse_int(get("length"))
+    found.bitrate = _number(get("bitrate"))
+    found.height = parse_int(get("height"))
+    found.lang = _text(get("lang"), 35)
+    found.title = _text(get("title"), NAME_CHARS)
+    found.rel = _text(get("rel"), 40)
+    found.codecs = _text(get("codecs"), 100)
+    found.default = parse_bool(get("default") or "") is True
+    found.sources = sources
+    return found
 
 
 def live_item(element: etree._Element, base: str) -> LiveItem | None:
@@ -361,14 +393,16 @@ def live_item(element: etree._Element, base: str) -> LiveItem | None:
 # Small scalars -----------------------------------------------------------------------
 
 
+_UNSAFE_IN_URL = re.compile("[\n\r\t <>\"']")
+_WEB = ("http://", "https://")
+
+
 def safe_url(value: str | None, base: str) -> str:
     """An absolute http(s) URL, or "" for anything else: pages link these directly."""
     if not value or len(value) > URL_CHARS:
         return ""  # a cut URL would point somewhere else
     url = resolve_url(value, base)
-    if len(url) > URL_CHARS or not url.lower().startswith(("http://", "https://")):
-        return ""
-    if any(c in url for c in "\n\r\t <>\"'"):
+    if len(url) > URL_CHARS or not url.lower().startswith(_WEB) or _UNSAFE_IN_URL.search(url):
         return ""
     return url
 
@@ -378,7 +412,13 @@ def _text(value: str | None, limit: int) -> str:
     the input is cut first, so a megabyte attribute costs no more to fold."""
     if not value:
         return ""
-    return _SPACE.sub(" ", value[: limit * 2]).strip()[:limit]
+    # (str.split() splits on exactly the characters a regex's \s matches.)
+    return " ".join(value[: limit * 2].split())[:limit]
+
+
+def _attribute(element: etree._Element, name: str, limit: int) -> str:
+    value = element.get(name)
+    return _text(value, limit) if value else ""
 
 
 def _many(value: Any) -> list[etree._Element]:

@@ -140,7 +140,7 @@ class _Load:
         self.warnings: list[str] = []
 
     def root(self, data: bytes, charset: str = "") -> etree._Element:
-        if not data or not data.strip():
+        if not data or data.isspace():  # (not strip(), which copies megabytes)
             raise ParseError("empty document: the server sent no content")
         codec = _http_codec(data, charset)
         if codec is None and _needs_python_decoding(data):

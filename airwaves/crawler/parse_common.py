@@ -131,6 +131,17 @@ def text_of(element: etree._Element | None) -> str:
     return text.strip() if text else ""
 
 
+def text_at(found: dict[str, Any], key: str) -> str:
+    """text_of(found.get(key)), in one call: items ask for many keys they do not have."""
+    element = found.get(key)
+    if element is None:
+        return ""
+    if len(element):
+        return "".join(element.itertext()).strip()
+    text = element.text
+    return text.strip() if text else ""
+
+
 _XMLNS_ATTRIBUTE = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
 
 
@@ -149,6 +160,17 @@ def html_of(element: etree._Element | None) -> str:
     for child in element:
         parts.append(etree.tostring(child, encoding="unicode", with_tail=True))
     return _XMLNS_ATTRIBUTE.sub("", "".join(parts)).strip()
+
+
+def html_at(found: dict[str, Any], key: str) -> str:
+    """html_of(found.get(key)), in one call for the usual element of text only."""
+    element = found.get(key)
+    if element is None:
+        return ""
+    if len(element):
+        return html_of(element)
+    text = element.text
+    return text.strip() if text else ""
 
 
 def longest(*values: str) -> str:
@@ -279,19 +301,6 @@ def apply_itunes_and_google_play(feed: ParsedFeed, found: dict[str, Any], base: 
         feed.subtitle = text_of(found.get("googleplay:description"))
 
 
-def apply_episode_itunes_and_google_play(
-    episode: ParsedEpisode, found: dict[str, Any], names: TagNames, base: str
-) -> None:
-    episode.block = flag(found, "itunes:block", "googleplay:block")
-    episode.keywords = keywords(found, names)
-    if not episode.subtitle:
-        episode.subtitle = text_of(found.get("googleplay:description"))
-    if episode.explicit is None:
-        episode.explicit = flag(found, "googleplay:explicit")
-    if not episode.image_url:
-        episode.image_url = resolve_url(_attribute(found.get("googleplay:image"), "href"), base)
-
-
 def google_play_categories(found: dict[str, Any]) -> list[str]:
     return [_attribute(c, "text") for c in found.get("googleplay:category", ())]
 
@@ -361,8 +370,8 @@ def rrule_seconds(rrule: str) -> int | None:
     period = _RRULE_PERIODS.get(parts.get("FREQ", ""))
     if period is None:
         return None
-    interval = parts.get("INTERVAL", "1")
-    return period * int(interval) if interval.isdigit() and int(interval) > 0 else period
+    interval = parse_int(parts.get("INTERVAL"))
+    return period * interval if interval else period
 
 
 def media_enclosure(found: dict[str, Any], names: TagNames) -> etree._Element | None:
@@ -396,28 +405,50 @@ _EPISODE_TYPES = frozenset({"full", "trailer", "bonus"})
 def apply_episode_extensions(
     episode: ParsedEpisode, found: dict[str, Any], names: TagNames, base: str
 ) -> None:
-    """Item-level iTunes, Podcasting 2.0 and Media RSS fields common to RSS and Atom."""
-    episode.subtitle = text_of(found.get("itunes:subtitle")) or text_of(found.get("itunes:summary"))
-    episode.author = text_of(found.get("itunes:author"))
-    duration = found.get("itunes:duration")
-    if duration is not None:
-        episode.duration = parse_duration(text_of(duration))
-    episode.image_url = itunes_image(found, base) or media_thumbnail(found, names, base)
-    explicit = found.get("itunes:explicit")
-    if explicit is not None:
-        episode.explicit = parse_bool(text_of(explicit))
-    episode.season = parse_int(text_of(found.get("itunes:season")))
-    episode.episode_number = parse_int(text_of(found.get("itunes:episode")))
-    episode_type = text_of(found.get("itunes:episodeType")).lower()
-    episode.episode_type = episode_type if episode_type in _EPISODE_TYPES else ""
-    for element in found.get("podcast:transcript", ()):
-        url = resolve_url(element.get("url"), base)
-        if url:
-            episode.transcript_urls.append(url)
-    chapters = found.get("podcast:chapters")
-    if chapters is not None:
-        episode.chapters_url = resolve_url(chapters.get("url"), base)
-    apply_episode_itunes_and_google_play(episode, found, names, base)
+    """Item-level iTunes, Google Play and Media RSS fields common to RSS and Atom.
+
+    This runs for every item of every feed: each tag is looked up once, and read only
+    when it is there."""
+    get = found.get
+    subtitle = text_at(found, "itunes:subtitle") or text_at(found, "itunes:summary")
+    element = get("itunes:author")
+    if element is not None:
+        episode.author = text_of(element)
+    element = get("itunes:duration")
+    if element is not None:
+        episode.duration = parse_duration(text_of(element))
+    image = get("itunes:image")
+    # The spec says href; some feeds put the URL in the text instead.
+    image_url = resolve_url(image.get("href") or text_of(image), base) if image is not None else ""
+    if not image_url and ("media:thumbnail" in found or "media:group" in found):
+        image_url = media_thumbnail(found, names, base)
+    element = get("itunes:explicit")
+    explicit = parse_bool(text_of(element)) if element is not None else None
+    element = get("itunes:season")
+    if element is not None:
+        episode.season = parse_int(text_of(element))
+    element = get("itunes:episode")
+    if element is not None:
+        episode.episode_number = parse_int(text_of(element))
+    element = get("itunes:episodeType")
+    if element is not None:
+        episode_type = text_of(element).lower()
+        episode.episode_type = episode_type if episode_type in _EPISODE_TYPES else ""
+    element = get("itunes:block")
+    if element is None:
+        element = get("googleplay:block")
+    if element is not None:
+        episode.block = parse_bool(text_of(element))
+    if "itunes:keywords" in found or "media:keywords" in found or "media:group" in found:
+        episode.keywords = keywords(found, names)
+    # Google Play's tags stand in for iTunes' missing ones.
+    if not subtitle:
+        subtitle = text_at(found, "googleplay:description")
+    if explicit is None:
+        explicit = flag(found, "googleplay:explicit")
+    if not image_url:
+        image_url = resolve_url(_attribute(get("googleplay:image"), "href"), base)
+    episode.subtitle, episode.explicit, episode.image_url = subtitle, explicit, image_url
 
 
 def set_enclosure(

@@ -13,11 +13,13 @@ from airwaves.crawler.budget import UNLIMITED, Budget
 from airwaves.crawler.p20_media import apply_media_tags
 from airwaves.crawler.p20_tags import CHANNEL_LISTS, ITEM_LISTS, apply_channel_tags, apply_item_tags
 from airwaves.crawler.parse_common import (
+    XML_BASE,
     XML_LANG,
     TagNames,
     apply_episode_extensions,
     apply_feed_extensions,
     google_play_categories,
+    html_at,
     html_of,
     index_children,
     itunes_categories,
@@ -31,6 +33,7 @@ from airwaves.crawler.parse_common import (
     read_items,
     resolve_url,
     set_enclosure,
+    text_at,
     text_of,
     unique,
 )
@@ -182,28 +185,35 @@ def _rss_image(image: etree._Element | None, base: str) -> str:
 
 def _read_item(item: etree._Element, base: str) -> ParsedEpisode | None:
     found = index_children(item, _NAMES, _ITEM_LISTS)
-    base = join_base(base, item)
+    own_base = item.get(XML_BASE)
+    if own_base:
+        base = resolve_url(own_base, base)
     episode = ParsedEpisode()
     apply_episode_extensions(episode, found, _NAMES, base)
     apply_item_tags(episode, found, base)
 
     guid = found.get("guid")
-    episode.guid = text_of(guid) or (item.get(RDF_ABOUT) or "").strip()
-    episode.title = text_of(found.get("title"))
+    episode.guid = (text_of(guid) if guid is not None else "") or (
+        item.get(RDF_ABOUT) or ""
+    ).strip()
+    episode.title = text_at(found, "title")
     episode.link = _item_link(found, guid, base)
     episode.published = (
-        parse_date(text_of(found.get("pubDate")))
-        or parse_date(text_of(found.get("dc:date")))
-        or parse_date(text_of(found.get("atom:published")))
-        or parse_date(text_of(found.get("atom:updated")))
+        parse_date(text_at(found, "pubDate"))
+        or parse_date(text_at(found, "dc:date"))
+        or parse_date(text_at(found, "atom:published"))
+        or parse_date(text_at(found, "atom:updated"))
     )
-    episode.description_html = longest(
-        html_of(found.get("content:encoded")),
-        html_of(found.get("description")),
-        html_of(found.get("itunes:summary")),
+    episode.description_html = max(
+        (
+            html_at(found, "content:encoded"),
+            html_at(found, "description"),
+            html_at(found, "itunes:summary"),
+        ),
+        key=len,
     )
     if not episode.author:
-        episode.author = text_of(found.get("dc:creator")) or text_of(found.get("author"))
+        episode.author = text_at(found, "dc:creator") or text_at(found, "author")
     _item_enclosure(episode, found, base)
     apply_media_tags(episode, found, _NAMES, base)
     if not (episode.title or episode.enclosure_url or episode.guid):
@@ -212,9 +222,9 @@ def _read_item(item: etree._Element, base: str) -> ParsedEpisode | None:
 
 
 def _item_link(found: dict[str, Any], guid: etree._Element | None, base: str) -> str:
-    link = resolve_url(text_of(found.get("link")), base) or _atom_alternate(
-        found.get("atom:link"), base
-    )
+    link = resolve_url(text_at(found, "link"), base)
+    if not link and "atom:link" in found:
+        link = _atom_alternate(found["atom:link"], base)
     if link or guid is None:
         return link
     # Like feedparser: a permalink guid is the item's link when there is no <link>.
@@ -231,6 +241,8 @@ def _item_enclosure(episode: ParsedEpisode, found: dict[str, Any], base: str) ->
         if (element.get("url") or "").strip():
             set_enclosure(episode, element, base, "length")
             return
+    if "media:content" not in found and "media:group" not in found:
+        return
     media = media_enclosure(found, _NAMES)
     if media is not None:
         set_enclosure(episode, media, base, "fileSize")

@@ -11,6 +11,9 @@ import re
 
 # Longer than a week is a typo or a placeholder (some feeds send 99:99:99 or epoch seconds).
 MAX_SECONDS = 7 * 24 * 3600
+# No duration is written in more characters ("1 hour 2 minutes 3 seconds" is 26); a longer
+# text would be numbers that float() reads as infinity or int() refuses to convert.
+_MAX_LENGTH = 60
 
 # ASCII digits only: float() would read "٣" as 3, and no feed means that.
 _NUMBER = re.compile(r"\d+(?:\.\d+)?", re.ASCII)
@@ -69,7 +72,7 @@ def parse_duration(value: str | None) -> int | None:
     if not value:
         return None
     text = value.strip()
-    if not text:
+    if not text or len(text) > _MAX_LENGTH:
         return None
     if ":" in text:
         return _parse_clock(text)
@@ -89,8 +92,6 @@ _UNIT_SECONDS = {"h": 3600, "m": 60, "s": 1}
 
 def _parse_units(text: str) -> int | None:
     """ "1h 2m 3s", "9 min", "48 sec": numbers with units, each unit at most once."""
-    if len(text) > 60:
-        return None
     seconds = 0.0
     seen = set()
     position = 0

@@ -402,6 +402,25 @@ def test_a_bad_duration_or_date_loses_only_that_field() -> None:
 
 
 @pytest.mark.parametrize(
+    "channel",
+    [
+        '<podcast:updateFrequency rrule="FREQ=WEEKLY;INTERVAL=\u00b2">x</podcast:updateFrequency>',
+        f'<podcast:updateFrequency rrule="FREQ=WEEKLY;INTERVAL={"9" * 5000}">x</podcast:updateFrequency>',
+    ],
+)
+def test_an_unreadable_rrule_interval_counts_as_one(channel: str) -> None:
+    feed = parse_feed(rss(item("<title>t</title>"), channel=f"<title>Show</title>{channel}"))
+    assert feed.release_interval == 7 * 86400
+
+
+@pytest.mark.parametrize("duration", ["9" * 400, "1" * 5000 + ":00", "P" + "9" * 400 + "D"])
+def test_a_duration_too_long_to_be_a_number_is_unknown(duration: str) -> None:
+    episode = one_episode(f"<title>t</title><itunes:duration>{duration}</itunes:duration>")
+    assert episode.title == "t"
+    assert episode.duration is None
+
+
+@pytest.mark.parametrize(
     "namespace",
     [
         "http://www.itunes.com/dtds/podcast-1.0.dtd",

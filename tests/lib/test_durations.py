@@ -95,6 +95,22 @@ def test_parse_duration_gives_none_for_nonsense_negative_or_absurd_values(
 
 
 @pytest.mark.parametrize(
+    "value",
+    [
+        "9" * 400,  # float() gives infinity
+        "9" * 400 + ".5",
+        "1" * 5000 + ":00",  # past int()'s 4,300-digit limit
+        "1:" + "9" * 400,
+        "P" + "9" * 400 + "D",
+        "PT" + "9" * 400 + "S",
+        "9" * 400 + " min",
+    ],
+)
+def test_parse_duration_gives_none_for_numbers_too_long_to_convert(value: str) -> None:
+    assert parse_duration(value) is None
+
+
+@pytest.mark.parametrize(
     ("seconds", "text"),
     [
         (0, "00:00:00"),
