@@ -283,8 +283,8 @@ def cmd_feeds(args: argparse.Namespace) -> int:
 
     feeds = Podcast.objects.filter(source=Podcast.Source.FEED)
     if args.revive:
-        ids = [int(v) for v in args.revive if v.isdigit()]
-        urls = [v for v in args.revive if not v.isdigit()]
+        ids = [int(v) for v in args.revive if v.isascii() and v.isdigit()]
+        urls = [v for v in args.revive if not (v.isascii() and v.isdigit())]
         chosen = feeds.filter(Q(pk__in=ids) | Q(feed_url__in=urls))
         if chosen.count() != len(args.revive):
             raise CommandError(

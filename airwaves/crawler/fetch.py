@@ -242,7 +242,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> int | None
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # not "²", which isdigit() but int() refuses
         return int(value)
     try:
         when = parsedate_to_datetime(value)
@@ -287,7 +287,7 @@ def _declared_length(response: httpx.Response) -> int | None:
     if response.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
         return None
     value = response.headers.get("Content-Length", "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 def fetch_feed(

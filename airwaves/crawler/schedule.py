@@ -66,7 +66,9 @@ def feed_interval(feed: ParsedFeed) -> int | None:
     if feed.complete:
         candidates.append(SY_PERIODS["yearly"])  # clamped to the maximum interval
     known = [c for c in candidates if c]
-    return max(known) if known else None
+    # At most a year: the interval is clamped to the configured maximum anyway, and a
+    # <ttl> of 999999999999999999 minutes must still fit the column it is kept in.
+    return min(max(known), SY_PERIODS["yearly"]) if known else None
 
 
 def cadence_interval(dates: Iterable[datetime | None], recent: int = 10) -> int | None:
@@ -84,7 +86,7 @@ def server_interval(headers: Mapping[str, str], now: datetime) -> int | None:
     """What the HTTP response asks for: Cache-Control max-age, or Expires."""
     for directive in headers.get("cache-control", "").split(","):
         name, _, value = directive.strip().partition("=")
-        if name.lower() == "max-age" and value.strip().isdigit():
+        if name.lower() == "max-age" and value.strip().isascii() and value.strip().isdigit():
             return int(value.strip())
     expires = headers.get("expires", "")
     if expires:
@@ -106,7 +108,10 @@ def next_check_after_success(
 ) -> datetime:
     bounds = bounds or Bounds()
     asked = [s for s in (feed_seconds, server_seconds) if s]
-    interval = timedelta(seconds=max(asked)) if asked else bounds.default
+    # Clamped as seconds first: a feed's <ttl> or a max-age can be more seconds than a
+    # timedelta holds.
+    most = bounds.maximum.total_seconds()
+    interval = timedelta(seconds=min(max(asked), most)) if asked else bounds.default
     return now + min(max(interval, bounds.minimum), bounds.maximum)
 
 
@@ -123,7 +128,7 @@ def next_check_after_error(
     backoff = bounds.first_retry * (2 ** min(max(error_count - 1, 0), 20))
     delay = min(backoff, bounds.max_backoff)
     if retry_after:
-        delay = max(delay, min(timedelta(seconds=retry_after), bounds.maximum))
+        delay = max(delay, timedelta(seconds=min(retry_after, bounds.maximum.total_seconds())))
     return now + delay
 
 

@@ -21,7 +21,7 @@ def read_capped(
     length or the bytes read pass the cap; httpx.ReadTimeout past `total_timeout`
     seconds since `started` (time.monotonic())."""
     declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
+    if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
         raise too_large(max_bytes, f"{int(declared)} bytes announced")
     chunks: list[bytes] = []
     size = 0

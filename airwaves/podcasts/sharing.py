@@ -88,7 +88,7 @@ def our_episode(url: str, request) -> Episode:
 def bounded(value: str | None, default: int, *, name: str) -> int:
     if value is None or value == "":
         return default
-    if not value.isdigit() or len(value) > 5:
+    if not (value.isascii() and value.isdigit()) or len(value) > 5:
         raise ValueError(f"{name} must be a whole number of pixels")
     return min(default, int(value))
 

@@ -392,7 +392,7 @@ def hls_variants(text: str, base: str) -> list[HLSVariant]:
                 variants.append(
                     HLSVariant(
                         absolute,
-                        int(bandwidth) if bandwidth.isdigit() else None,
+                        int(bandwidth) if bandwidth.isascii() and bandwidth.isdigit() else None,
                         attributes.get("CODECS", ""),
                     )
                 )

@@ -558,7 +558,7 @@ def _header(headers: httpx.Headers, *names: str) -> str:
 
 def _int(value: str) -> int | None:
     value = value.strip()
-    return int(value) if value.isdigit() and int(value) > 0 else None
+    return int(value) if value.isascii() and value.isdigit() and int(value) > 0 else None
 
 
 def _media_type(content_type: str) -> str:

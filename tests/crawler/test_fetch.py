@@ -189,7 +189,14 @@ def test_503_with_an_http_date_retry_after(feed_server: FeedServer, fetch) -> No
 
 @pytest.mark.parametrize(
     ("value", "seconds"),
-    [("0", 0), (" 30 ", 30), ("Thu, 01 Jan 1970 00:00:00 GMT", 0), ("soon", None), ("", None)],
+    [
+        ("0", 0),
+        (" 30 ", 30),
+        ("Thu, 01 Jan 1970 00:00:00 GMT", 0),
+        ("soon", None),
+        ("", None),
+        ("²", None),
+    ],
 )
 def test_parse_retry_after(value: str, seconds: int | None) -> None:
     assert parse_retry_after(value) == seconds

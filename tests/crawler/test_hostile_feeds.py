@@ -127,3 +127,21 @@ def test_show_notes_of_150000_nested_divs_are_cut_and_the_feed_still_succeeds(fe
     )
     assert podcast.episodes.count() == 3
     assert "<div" not in podcast.episodes.get(guid="g3").description
+
+
+def test_a_ttl_longer_than_time_itself_is_checked_at_the_longest_interval(feed_server, settings):
+    xml = (
+        three_episode_feed("Forever")
+        .xml()
+        .replace(b"<channel>", b"<channel><ttl>999999999999999999</ttl>", 1)
+    )
+    feed_server.route("/forever.xml", xml)
+    podcast = add_podcast(feed_server.url("/forever.xml"))
+
+    result = refresh_feed(podcast.pk)
+
+    assert result.status == "ok", result.error
+    podcast.refresh_from_db()
+    assert podcast.next_check_at - podcast.last_fetched_at <= timedelta(
+        seconds=settings.CRAWL_MAX_INTERVAL + 5
+    )

@@ -110,3 +110,23 @@ def test_a_complete_show_is_checked_as_rarely_as_allowed():
     assert next_check_after_success(NOW, feed_seconds=feed_interval(feed)) == NOW + timedelta(
         hours=24
     )
+
+
+@pytest.mark.parametrize("seconds", [10**18, 10**400])
+def test_hints_of_more_seconds_than_a_timedelta_holds_are_the_maximum(seconds):
+    # A feed's <ttl>999999999999999999</ttl>, a huge max-age or Retry-After.
+    bounds = Bounds(maximum=timedelta(hours=24))
+    assert next_check_after_success(NOW, feed_seconds=seconds, bounds=bounds) == NOW + timedelta(
+        hours=24
+    )
+    assert next_check_after_success(NOW, server_seconds=seconds, bounds=bounds) == (
+        NOW + timedelta(hours=24)
+    )
+    assert next_check_after_error(NOW, 1, retry_after=seconds, bounds=bounds) == (
+        NOW + timedelta(hours=24)
+    )
+
+
+@pytest.mark.parametrize("value", ["max-age=²", "max-age=١٢", "max-age=-5"])
+def test_a_max_age_that_is_not_ascii_digits_says_nothing(value):
+    assert server_interval({"cache-control": value}, NOW) is None
