@@ -106,8 +106,9 @@ def device_updates(request, username: str, device: str):
     user = request.sync_user
     since = since_of(request)
     include_actions = flag(request, "include_actions")
-    delta = subscriptions.changes_since(user, since)
-    touch(device_for(user, device))
+    found = device_for(user, device)
+    delta = subscriptions.changes_since(user, since, found)
+    touch(found)
     site = request.build_absolute_uri("/").rstrip("/")
     known = {p.feed_url: p for p in Podcast.objects.filter(feed_url__in=delta.add)}
     episodes = new_episodes(user, since)
