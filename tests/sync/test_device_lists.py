@@ -8,7 +8,7 @@ from django.test import Client
 
 from airwaves.listeners.follows import toggle_follow
 from airwaves.listeners.models import Follow
-from airwaves.podcasts.models import Podcast
+from airwaves.podcasts.models import Episode, Podcast
 from airwaves.sync.lists import set_merged
 from airwaves.sync.models import Device, DeviceSubscription, SubscriptionChange, SyncAccount
 from tests.sync.conftest import FEED, OTHER_FEED
@@ -261,3 +261,15 @@ def test_the_settings_page_refuses_a_bad_choice(website, alice):
     assert "Choose one list for all devices" in response.text
     assert not SyncAccount.objects.filter(user=alice, merged_devices=False).exists()
     assert Client().post("/accounts/sync/device-lists", {"merged": "off"}).status_code == 302
+
+
+def test_device_updates_follow_the_device_list(api, split, podcast, other):
+    Episode.objects.create(podcast=podcast, slug="e1", guid="g1", title="On the phone's list")
+    Episode.objects.create(podcast=other, slug="e2", guid="g2", title="On the laptop's list")
+    push(api, "phone", add=[FEED])
+    push(api, "laptop", add=[OTHER_FEED])
+
+    update = api.get("/api/2/updates/alice/phone.json", {"since": 0}).json()
+
+    assert [p["url"] for p in update["add"]] == [FEED]
+    assert [e["title"] for e in update["updates"]] == ["On the phone's list"]
