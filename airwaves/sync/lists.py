@@ -290,11 +290,12 @@ def group_answer(user) -> dict:
         if len(uids) > 1:
             return {"synchronized": [uids], "not-synchronized": []}
         return {"synchronized": [], "not-synchronized": uids}
-    groups: dict[int, list[str]] = {}
-    alone = []
+    groups: dict[int | None, list[str]] = {}
     for device in devices:
-        if device.sync_group is None:
-            alone.append(device.uid)
-        else:
-            groups.setdefault(device.sync_group, []).append(device.uid)
-    return {"synchronized": list(groups.values()), "not-synchronized": alone}
+        groups.setdefault(device.sync_group, []).append(device.uid)
+    # A group whose other devices were removed is a device alone.
+    alone = {d.uid for d in devices if d.sync_group is None or len(groups[d.sync_group]) < 2}
+    return {
+        "synchronized": [uids for n, uids in groups.items() if n is not None and len(uids) > 1],
+        "not-synchronized": [d.uid for d in devices if d.uid in alone],
+    }

@@ -273,3 +273,23 @@ def test_device_updates_follow_the_device_list(api, split, podcast, other):
 
     assert [p["url"] for p in update["add"]] == [FEED]
     assert [e["title"] for e in update["updates"]] == ["On the phone's list"]
+
+
+def test_a_device_whose_group_partner_was_removed_is_alone(api, split, website, podcast):
+    api.post(GROUPS, {"synchronize": [["phone", "laptop"]]})
+    push(api, "phone", add=[FEED])
+    laptop = Device.objects.get(user=split, uid="laptop")
+    website.post(f"/accounts/sync/devices/{laptop.pk}/remove")
+
+    assert api.get(GROUPS).json() == {"synchronized": [], "not-synchronized": ["phone"]}
+    assert followed(split) == {FEED}
+    assert api.get(subs("phone")).json()["add"] == [FEED]
+
+
+def test_another_listeners_lists_are_untouched(api, split, bob, podcast):
+    bobs = Device.objects.create(user=bob, uid="phone")
+    set_merged(bob, False)
+    push(api, "phone", add=[FEED])
+    toggle_follow(split, podcast)  # unfollows on alice's website
+    assert not DeviceSubscription.objects.filter(device=bobs).exists()
+    assert not SubscriptionChange.objects.filter(user=bob).exists()
