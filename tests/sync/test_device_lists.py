@@ -179,9 +179,11 @@ def test_another_users_device_cannot_join_a_group(api, split, bob):
     assert not Device.objects.filter(sync_group__isnull=False).exists()
 
 
-def test_malformed_json_is_refused(api, split):
-    response = api.post(GROUPS, b"{not json")
+@pytest.mark.parametrize("body", [b"{not json", b"", b"[" * 10_000 + b"]" * 10_000])
+def test_malformed_and_too_deep_bodies_are_refused(api, split, body):
+    response = api.post(GROUPS, body)
     assert response.status_code == 400
+    assert response.json()["error"]
 
 
 def test_merged_lists_refuse_to_stop_synchronising(api, alice):
