@@ -3,15 +3,20 @@ website's follows as the union of every device's list."""
 
 from __future__ import annotations
 
+import threading
+from datetime import UTC, datetime
+
+import httpx
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from airwaves.listeners.follows import toggle_follow
 from airwaves.listeners.models import Follow
 from airwaves.podcasts.models import Episode, Podcast
 from airwaves.sync.lists import set_merged
 from airwaves.sync.models import Device, DeviceSubscription, SubscriptionChange, SyncAccount
-from tests.sync.conftest import FEED, OTHER_FEED
+from tests.sync.conftest import FEED, OTHER_FEED, Api, basic
 
 GROUPS = "/api/2/sync-devices/alice.json"
 
@@ -295,3 +300,53 @@ def test_another_listeners_lists_are_untouched(api, split, bob, podcast):
     toggle_follow(split, podcast)  # unfollows on alice's website
     assert not DeviceSubscription.objects.filter(device=bobs).exists()
     assert not SubscriptionChange.objects.filter(user=bob).exists()
+
+
+def test_since_is_exact_within_one_second_for_a_group(api, split, podcast, other, monkeypatch):
+    """The clock held inside one second: the group change, an upload and a website
+    follow after the laptop's answer each reach it once, in the next answer."""
+    second = datetime(2026, 3, 4, 5, 6, 7, 100_000, tzinfo=UTC)
+    monkeypatch.setattr(timezone, "now", lambda: second)
+    push(api, "phone", add=[FEED])
+    first = pull(api, "laptop", 1)
+    api.post(GROUPS, {"synchronize": [["phone", "laptop"]]})
+    toggle_follow(split, other)
+    second_answer = pull(api, "laptop", first["timestamp"])
+    third = pull(api, "laptop", second_answer["timestamp"])
+
+    assert (first["add"], second_answer["add"], third["add"]) == ([], [FEED, OTHER_FEED], [])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_devices_of_a_group_uploading_at_once(live_server, alice):
+    """On SQLite too: no "database is locked", and both lists get every podcast."""
+    api = Api()
+    pull(api, "phone")
+    pull(api, "tablet")
+    set_merged(alice, False)
+    api.post(GROUPS, {"synchronize": [["phone", "tablet"]]})
+    errors: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def device(uid: str) -> None:
+        auth = {"Authorization": basic("alice", "password")}
+        with httpx.Client(base_url=live_server.url, headers=auth, timeout=60) as app:
+            barrier.wait()
+            for batch in range(4):
+                response = app.post(
+                    f"/api/2/subscriptions/alice/{uid}.json",
+                    json={"add": [f"https://{uid}.example/{batch}"]},
+                )
+                if response.status_code != 200:
+                    errors.append(f"{response.status_code} {response.text[:200]}")
+
+    threads = [threading.Thread(target=device, args=(uid,)) for uid in ("phone", "tablet")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    for uid in ("phone", "tablet"):
+        assert len(api.get(subs(uid)).json()["add"]) == 8
+    assert Follow.objects.filter(user=alice).count() == 8
