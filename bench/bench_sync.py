@@ -3,6 +3,7 @@ of bare inserts and selects in the same database (the limit no API can beat).
 
     .venv/bin/python bench/bench_sync.py                 # 5,000 actions, 500 subscriptions
     .venv/bin/python bench/bench_sync.py --actions 20000
+    .venv/bin/python bench/bench_sync.py --per-device    # lists of their own, one sync group
 
 Requests go through Django's whole stack (middleware, session cookie, JSON) in process,
 without a socket; the database is a fresh SQLite file in a temporary data directory, or
@@ -12,6 +13,10 @@ PostgreSQL when DATABASE_URL is set (it must name an empty database the script m
    AntennaPod sends them; reference: bulk inserts of the same rows, 30 per transaction.
 2. Download: the 500 subscriptions and every action with since=0; reference: selecting
    the same rows as tuples.
+
+With --per-device the account has per-device lists and the phone and the laptop are one
+sync group, so the subscriptions go to both lists (and the website's follows); then the
+setting is switched on and off again with the 500 follows on three lists.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--actions", type=int, default=5000)
     parser.add_argument("--subscriptions", type=int, default=500)
+    parser.add_argument("--per-device", action="store_true")
     args = parser.parse_args()
     os.environ["AIRWAVES_DATA_DIR"] = tempfile.mkdtemp(prefix="airwaves-bench-sync-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "airwaves.settings")
@@ -73,6 +79,19 @@ def main() -> None:
     client = Client()
     client.post("/api/2/auth/bench/login.json", HTTP_AUTHORIZATION=basic("bench", "bench password"))
 
+    if args.per_device:
+        from airwaves.sync.lists import set_merged
+
+        set_merged(user, False)
+        for device in ("phone", "laptop"):
+            client.get(f"/api/2/subscriptions/bench/{device}.json")
+        response = client.post(
+            "/api/2/sync-devices/bench.json",
+            json.dumps({"synchronize": [["phone", "laptop"]]}),
+            content_type="application/json",
+        )
+        assert response.status_code == 200, response.content
+
     start = time.perf_counter()
     response = client.post(
         "/api/2/subscriptions/bench/phone.json",
@@ -98,12 +117,23 @@ def main() -> None:
     download = time.perf_counter() - start
     assert len(subs["add"]) == len(feeds) and len(got["actions"]) == len(actions)
 
+    switch = None
+    if args.per_device:
+        start = time.perf_counter()
+        set_merged(user, True)
+        set_merged(user, False)
+        switch = time.perf_counter() - start
+
     bare_insert = reference_inserts(reference_user, actions)
     bare_select = reference_selects(reference_user, user)
 
     vendor = connection.vendor
     batches = -(-len(actions) // BATCH)
-    print(f"gPodder API first sync on {vendor}: {len(feeds)} subscriptions, {len(actions)} actions")
+    lists = "per-device lists, one group of 2" if args.per_device else "one merged list"
+    print(
+        f"gPodder API first sync on {vendor} ({lists}): "
+        f"{len(feeds)} subscriptions, {len(actions)} actions"
+    )
     print(f"  subscribe to {len(feeds)} in one request    {subscribe * 1000:8.0f} ms")
     print(
         f"  upload in {batches} batches of {BATCH}         {upload * 1000:8.0f} ms"
@@ -118,6 +148,8 @@ def main() -> None:
         f"  bare selects of the same rows         {bare_select * 1000:8.0f} ms"
         f"   (API: {download / bare_select:.1f}×)"
     )
+    if switch is not None:
+        print(f"  merge the lists, then split them again {switch * 1000:7.0f} ms")
 
 
 def basic(username: str, password: str) -> str:

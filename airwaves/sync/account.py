@@ -1,6 +1,5 @@
 """Per-account sync choices the apps reach through the API: the settings store, sync
-groups (every device of an account shares one list, so all are in one group), and the
-secret sync address."""
+groups (lists.py), and the secret sync address."""
 
 from __future__ import annotations
 
@@ -14,7 +13,8 @@ from django.utils import timezone
 from airwaves.sync.auth import BadInput, answer, read_json, sync_view
 from airwaves.sync.devices import check_device_id
 from airwaves.sync.feedurls import sanitize_url
-from airwaves.sync.models import WEBSITE_DEVICE, Device, SyncAccount, SyncSetting
+from airwaves.sync.lists import change_groups, group_answer, is_merged, parse_groups
+from airwaves.sync.models import SyncAccount, SyncSetting
 
 MAX_SETTINGS_BYTES = 64 * 1024
 MAX_SETTING_KEY = 100
@@ -75,27 +75,23 @@ def settings_view(request, username: str, scope: str):
 
 @sync_view(("GET", "POST"))
 def sync_devices(request, username: str):
-    """Sync groups. This server keeps one subscription list for all of an account's
-    devices (the website's follows), so every device is always synchronised with every
-    other: asking to synchronise is answered with that; asking to stop is refused."""
+    """Sync groups. By default this server keeps one subscription list for all of an
+    account's devices (the website's follows), so every device is always synchronised
+    with every other: asking to synchronise is answered with that; asking to stop is
+    refused. With per-device lists (lists.py), groups are as on gpodder.net."""
+    user = request.sync_user
     if request.method == "POST":
-        data = read_json(request)
-        if not isinstance(data, dict):
-            raise BadInput('Send a JSON object: {"synchronize": [[ids]], "stop-synchronize": []}.')
-        if data.get("stop-synchronize"):
-            raise BadInput(
-                "Every device of an account shares one subscription list here, "
-                "the same as the website's; devices cannot be taken out of sync."
-            )
-    uids = list(
-        Device.objects.filter(user=request.sync_user)
-        .exclude(uid=WEBSITE_DEVICE)
-        .order_by("created_at", "pk")
-        .values_list("uid", flat=True)
-    )
-    if len(uids) > 1:
-        return answer({"synchronized": [uids], "not-synchronized": []})
-    return answer({"synchronized": [], "not-synchronized": uids})
+        wanted = parse_groups(read_json(request))
+        if is_merged(user):
+            if wanted.stop:
+                raise BadInput(
+                    "Every device of this account shares one subscription list, the same as "
+                    "the website's: to give devices lists of their own, turn off "
+                    '"One list for all devices" in the sync settings.'
+                )
+        else:
+            change_groups(user, wanted)
+    return answer(group_answer(user))
 
 
 def token_digest(token: str) -> str:

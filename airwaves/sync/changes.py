@@ -82,14 +82,18 @@ def answered_until(user, rows, field: str) -> datetime:
 
 def website_followed(user, podcast, followed: bool) -> None:
     from airwaves.sync.devices import website_device
+    from airwaves.sync.lists import website_changed
 
     device = website_device(user)
     with transaction.atomic():
+        now = received_now(user)
         SubscriptionChange.objects.create(
             user=user,
             device=device,
             podcast=podcast,
             url=podcast.feed_url,
             action=SubscriptionChange.Action.ADD if followed else SubscriptionChange.Action.REMOVE,
-            received_at=received_now(user),
+            received_at=now,
         )
+        # With per-device lists, every device's list gets it too (lists.py).
+        website_changed(user, podcast, followed, now)

@@ -37,6 +37,9 @@ class Device(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.OTHER)
     created_at = models.DateTimeField(default=timezone.now)
     last_sync_at = models.DateTimeField(null=True, blank=True)
+    # With per-device lists (SyncAccount.merged_devices off): devices with the same
+    # number share one list (a gpodder.net sync group); null, a list of its own.
+    sync_group = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -61,6 +64,12 @@ class SubscriptionChange(models.Model):
     )
     # Null once the device is removed: the change still counts for the others.
     device = models.ForeignKey(Device, models.SET_NULL, null=True, blank=True, related_name="+")
+    # Whose list it changes: null for the account's list (the website's follows, which
+    # every device shares while the lists are merged); a device for its own list, kept
+    # only while the account has per-device lists (lists.py).
+    list_device = models.ForeignKey(
+        Device, models.CASCADE, null=True, blank=True, related_name="list_changes"
+    )
     podcast = models.ForeignKey(
         "podcasts.Podcast", models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -130,9 +139,36 @@ class SyncAccount(models.Model):
     # The `since` last handed to a device: rows written after are stamped no earlier
     # (changes.py), so the next answer has them.
     answered_until = models.DateTimeField(null=True, blank=True)
+    # On (the default): every device shares the account's list, the website's follows.
+    # Off: each device (or sync group) has its own list (lists.py).
+    merged_devices = models.BooleanField(default=True)
+    # With per-device lists: the last account-list change (SubscriptionChange pk) made
+    # before they were split; a device's changes until then are the account list's.
+    split_after = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"sync settings of {self.user}"
+
+
+class DeviceSubscription(models.Model):
+    """A podcast on one device's own list, while the account has per-device lists."""
+
+    device = models.ForeignKey(Device, models.CASCADE, related_name="subscriptions")
+    podcast = models.ForeignKey(
+        "podcasts.Podcast", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    url = models.CharField(max_length=2048)
+    # SHA-256 of `url`: URLs are too long for a unique index on PostgreSQL.
+    url_key = models.CharField(max_length=64)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["device", "url_key"], name="devicesub_unique_url"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device} {self.url}"
 
 
 class SyncSetting(models.Model):

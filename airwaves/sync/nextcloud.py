@@ -32,6 +32,7 @@ from airwaves.sync import actions as episode_actions
 from airwaves.sync import subscriptions
 from airwaves.sync.auth import answer, api_error, new_app_password, read_json, sync_view
 from airwaves.sync.devices import device_for
+from airwaves.sync.lists import is_merged
 from airwaves.sync.models import LoginFlow
 from airwaves.sync.timestamps import unix
 from airwaves.sync.views import since_of
@@ -50,7 +51,9 @@ def app_device(request):
 
 @sync_view(("GET",))
 def subscriptions_view(request):
-    delta = subscriptions.changes_since(request.sync_user, since_of(request))
+    # Its own list when the account has per-device lists (else it makes no device).
+    device = None if is_merged(request.sync_user) else app_device(request)
+    delta = subscriptions.changes_since(request.sync_user, since_of(request), device)
     return answer({"add": delta.add, "remove": delta.remove, "timestamp": delta.timestamp})
 
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from airwaves.sync.account import turn_off_secret_address, turn_on_secret_address
 from airwaves.sync.auth import new_app_password
+from airwaves.sync.lists import set_merged
 from airwaves.sync.models import WEBSITE_DEVICE, AppPassword, Device
 
 MAX_APP_PASSWORDS = 50
@@ -82,3 +83,24 @@ def secret_address(request):
         return back()
     token = turn_on_secret_address(request.user)
     return render(request, "sync/secret_address.html", {"token": token})
+
+
+@login_required
+@require_POST
+def device_lists(request):
+    merged = request.POST.get("merged")
+    if merged not in ("on", "off"):
+        messages.error(request, "Choose one list for all devices, or a list for each device.")
+        return back()
+    set_merged(request.user, merged == "on")
+    if merged == "on":
+        messages.success(
+            request, "All your devices share one list again: each gets every podcast you follow."
+        )
+    else:
+        messages.success(
+            request,
+            "Each device now has its own list, starting as the one you had. "
+            "Follows and unfollows made here still reach every device.",
+        )
+    return back()

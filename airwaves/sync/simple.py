@@ -1,18 +1,21 @@
 """gpodder.net's "simple" API: the subscription list as OPML, JSON or plain text, for
-the account (every device shares one list) or a device, and a device's whole list
+the account (the website's follows) or a device (the same list, unless the account has
+per-device lists), and a device's whole list
 replaced with PUT; and the favourites API, which lists the episodes hearted on the
 website."""
 
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.utils import timezone
 
 from airwaves.listeners.follows import export_follows
-from airwaves.listeners.opml import NotOpml, parse_opml
+from airwaves.listeners.opml import ExportFeed, NotOpml, parse_opml, write_opml
 from airwaves.podcasts.models import Episode, Podcast
 from airwaves.sync import subscriptions
 from airwaves.sync.auth import BadInput, answer, empty, read_json, sync_view
 from airwaves.sync.devices import check_device_id, device_for
+from airwaves.sync.lists import device_urls, is_merged
 from airwaves.sync.timestamps import format_timestamp
 
 FORMATS = ("opml", "json", "txt")
@@ -27,16 +30,21 @@ def _followed(user):
     return Podcast.objects.filter(follows__user=user).order_by("follows__created_at", "pk")
 
 
-def _listing(request, user, fmt: str, urls_only: bool):
+def _listing(request, user, fmt: str, urls_only: bool, device=None):
     if fmt == "opml":
-        response = HttpResponse(export_follows(user), content_type="text/x-opml; charset=utf-8")
+        if device is not None and not is_merged(user):
+            feeds = [ExportFeed(url, url) for url in device_urls(device)]
+            body = write_opml(f"{user.get_username()}'s podcasts", feeds, timezone.now())
+        else:
+            body = export_follows(user)
+        response = HttpResponse(body, content_type="text/x-opml; charset=utf-8")
     elif fmt == "txt":
-        urls = subscriptions.current_urls(user)
+        urls = subscriptions.list_urls(user, device)
         response = HttpResponse(
             "".join(f"{url}\n" for url in urls), content_type="text/plain; charset=utf-8"
         )
     elif urls_only:
-        return answer(subscriptions.current_urls(user))
+        return answer(subscriptions.list_urls(user, device))
     else:
         site = request.build_absolute_uri("/").rstrip("/")
         return answer(
@@ -86,11 +94,11 @@ def device_subscriptions(request, username: str, device: str, fmt: str):
     _check_format(fmt)
     check_device_id(device)
     user = request.sync_user
+    found = device_for(user, device)
     if request.method == "GET":
-        device_for(user, device)
-        return _listing(request, user, fmt, urls_only=True)
+        return _listing(request, user, fmt, urls_only=True, device=found)
     wanted = _uploaded_urls(request, fmt)
-    current = set(subscriptions.current_urls(user))
+    current = set(subscriptions.list_urls(user, found))
     sanitized = subscriptions.parse_upload({"add": wanted}).add
     upload = subscriptions.parse_upload(
         {
@@ -98,7 +106,7 @@ def device_subscriptions(request, username: str, device: str, fmt: str):
             "remove": sorted(current - set(sanitized)),
         }
     )
-    subscriptions.apply_upload(user, device_for(user, device), upload)
+    subscriptions.apply_upload(user, found, upload)
     return empty()
 
 

@@ -1,8 +1,9 @@
 """Subscriptions over the gPodder API: the website's follows, and the log of changes
 (`SubscriptionChange`) that devices page through with `since`.
 
-Every device of an account sees one list, the account's follows, whichever device (or
-the website) changed it: per-device lists confuse people, and the website has only one.
+By default every device of an account sees one list, the account's follows, whichever
+device (or the website) changed it: per-device lists confuse people, and the website has
+only one. An account may turn that off for per-device lists and sync groups (lists.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,15 @@ from airwaves.sync.auth import BadInput
 from airwaves.sync.changes import answered_until, received_now
 from airwaves.sync.devices import touch
 from airwaves.sync.feedurls import sanitize_url
+from airwaves.sync.lists import (
+    ListChange,
+    change_lists,
+    device_changes,
+    device_urls,
+    group_of,
+    held_by_any,
+    split_account,
+)
 from airwaves.sync.models import Device, SubscriptionChange
 from airwaves.sync.timestamps import unix
 
@@ -98,13 +108,33 @@ def apply_upload(user, device: Device, upload: SubscriptionUpload) -> datetime:
         known[url] = podcast
     with transaction.atomic():
         now = received_now(user)  # see changes.py
+        removed = upload.remove
+        if split_account(user) is not None:
+            # The device's (and its group's) own list first; the website follows the
+            # union of the lists, so it drops only what no list holds any more.
+            change_lists(
+                user,
+                group_of(device),
+                [
+                    ListChange(url, known.get(url), SubscriptionChange.Action.ADD)
+                    for url in upload.add
+                ]
+                + [
+                    ListChange(url, known.get(url), SubscriptionChange.Action.REMOVE)
+                    for url in upload.remove
+                ],
+                now,
+                device,
+            )
+            held = held_by_any(user, upload.remove)
+            removed = [url for url in upload.remove if url not in held]
         following = set(Follow.objects.filter(user=user).values_list("podcast_id", flat=True))
         new = [known[url] for url in upload.add if url in known]
         Follow.objects.bulk_create(
             [Follow(user=user, podcast=p) for p in new if p.pk not in following],
             ignore_conflicts=True,
         )
-        gone = [known[url].pk for url in upload.remove if url in known]
+        gone = [known[url].pk for url in removed if url in known]
         Follow.objects.filter(user=user, podcast_id__in=gone).delete()
         SubscriptionChange.objects.bulk_create(
             [
@@ -118,7 +148,7 @@ def apply_upload(user, device: Device, upload: SubscriptionUpload) -> datetime:
                 )
                 for action, urls in (
                     (SubscriptionChange.Action.ADD, upload.add),
-                    (SubscriptionChange.Action.REMOVE, upload.remove),
+                    (SubscriptionChange.Action.REMOVE, removed),
                 )
                 for url in urls
             ]
@@ -142,20 +172,27 @@ def current_urls(user) -> list[str]:
     )
 
 
-def changes_since(user, since: datetime | None) -> SubscriptionDelta:
-    """What changed since `since` (oldest first), or the whole list for None."""
+def list_urls(user, device: Device | None) -> list[str]:
+    """The list `device` syncs: its own with per-device lists, else the account's."""
+    if device is not None and split_account(user) is not None:
+        return device_urls(device)
+    return current_urls(user)
+
+
+def changes_since(user, since: datetime | None, device: Device | None = None) -> SubscriptionDelta:
+    """What changed since `since` (oldest first), or the whole list for None: of
+    `device`'s own list when the account has per-device lists, else of the account's."""
     with transaction.atomic():
         end = answered_until(user, SubscriptionChange.objects.filter(user=user), "received_at")
+        account = split_account(user) if device is not None else None
+        if account is None:
+            log = SubscriptionChange.objects.filter(user=user, list_device__isnull=True)
+        else:
+            log = device_changes(user, device, account)
         if since is None:
             # The list as it is now: every change stamped before `end` is in it.
-            return SubscriptionDelta(current_urls(user), [], unix(end))
-        rows, timestamp = page(
-            SubscriptionChange.objects.filter(user=user),
-            "received_at",
-            since,
-            end,
-            MAX_CHANGES_PER_DOWNLOAD,
-        )
+            return SubscriptionDelta(list_urls(user, device), [], unix(end))
+        rows, timestamp = page(log, "received_at", since, end, MAX_CHANGES_PER_DOWNLOAD)
     last: dict[str, str] = {}
     for row in rows:
         last.pop(row.url, None)  # keeps the order of each URL's latest change

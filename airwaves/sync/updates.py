@@ -25,6 +25,8 @@ from airwaves.sync import subscriptions
 from airwaves.sync.actions import action_dict
 from airwaves.sync.auth import BadInput, answer, sync_view
 from airwaves.sync.devices import check_device_id, device_for, touch
+from airwaves.sync.lists import is_merged
+from airwaves.sync.models import DeviceSubscription
 from airwaves.sync.timestamps import format_timestamp
 from airwaves.sync.views import since_of
 
@@ -63,10 +65,16 @@ def episode_dict(episode: Episode, site: str) -> dict:
     }
 
 
-def new_episodes(user, since) -> list[Episode]:
-    """The newest episodes of each followed show that the directory got since `since`
-    (or a refresh's time before it)."""
-    episodes = Episode.objects.filter(podcast__follows__user=user)
+def new_episodes(user, since, device=None) -> list[Episode]:
+    """The newest episodes of each show the device follows (the account's follows, or
+    its own list when the account has per-device lists) that the directory got since
+    `since` (or a refresh's time before it)."""
+    if device is not None and not is_merged(user):
+        episodes = Episode.objects.filter(
+            podcast__in=DeviceSubscription.objects.filter(device=device).values("podcast")
+        )
+    else:
+        episodes = Episode.objects.filter(podcast__follows__user=user)
     if since is not None:
         overlap = timedelta(seconds=settings.REFRESH_TIME_BUDGET + 60)
         episodes = episodes.filter(created_at__gte=since - overlap)
@@ -106,11 +114,12 @@ def device_updates(request, username: str, device: str):
     user = request.sync_user
     since = since_of(request)
     include_actions = flag(request, "include_actions")
-    delta = subscriptions.changes_since(user, since)
-    touch(device_for(user, device))
+    found = device_for(user, device)
+    delta = subscriptions.changes_since(user, since, found)
+    touch(found)
     site = request.build_absolute_uri("/").rstrip("/")
     known = {p.feed_url: p for p in Podcast.objects.filter(feed_url__in=delta.add)}
-    episodes = new_episodes(user, since)
+    episodes = new_episodes(user, since, found)
     actions = latest_actions(user, episodes)
     updates = []
     for episode in episodes:

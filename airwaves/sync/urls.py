@@ -54,6 +54,7 @@ urlpatterns += [
         name="sync-app-password-revoke",
     ),
     path("accounts/sync/secret-address", settings_views.secret_address, name="sync-secret"),
+    path("accounts/sync/device-lists", settings_views.device_lists, name="sync-device-lists"),
 ]
 
 urlpatterns += [

@@ -7,6 +7,7 @@ null, upload answers always carry an integer `timestamp` and an `update_urls` li
 from __future__ import annotations
 
 from django.contrib.auth import login, logout
+from django.db.models import Count
 from django.views.decorators.csrf import csrf_exempt
 
 from airwaves.listeners.models import Follow
@@ -14,6 +15,7 @@ from airwaves.sync import actions as episode_actions
 from airwaves.sync import subscriptions
 from airwaves.sync.auth import BadInput, answer, api_error, empty, read_json, sync_view
 from airwaves.sync.devices import check_device_id, device_for, touch
+from airwaves.sync.lists import is_merged
 from airwaves.sync.models import Device
 from airwaves.sync.timestamps import BadTimestamp, parse_since, unix
 
@@ -47,9 +49,16 @@ def device_list(request, username: str):
     user = request.sync_user
     count = Follow.objects.filter(user=user).count()
     devices = Device.objects.filter(user=user).order_by("created_at", "pk")
+    if not is_merged(user):  # each device's own list
+        devices = devices.annotate(count=Count("subscriptions"))
     return answer(
         [
-            {"id": d.uid, "caption": d.caption, "type": d.kind, "subscriptions": count}
+            {
+                "id": d.uid,
+                "caption": d.caption,
+                "type": d.kind,
+                "subscriptions": getattr(d, "count", count),
+            }
             for d in devices
         ]
     )
@@ -81,8 +90,9 @@ def device_subscriptions(request, username: str, device: str):
     user = request.sync_user
     if request.method == "GET":
         since = since_of(request)
-        delta = subscriptions.changes_since(user, since)
-        touch(device_for(user, device))
+        found = device_for(user, device)
+        delta = subscriptions.changes_since(user, since, found)
+        touch(found)
         return answer({"add": delta.add, "remove": delta.remove, "timestamp": delta.timestamp})
     upload = subscriptions.parse_upload(read_json(request))
     received = subscriptions.apply_upload(user, device_for(user, device), upload)

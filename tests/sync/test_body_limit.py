@@ -15,7 +15,12 @@ def app(db):
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/2/episodes/alice.json", "/index.php/apps/gpoddersync/episode_action/create"]
+    "path",
+    [
+        "/api/2/episodes/alice.json",
+        "/api/2/sync-devices/alice.json",
+        "/index.php/apps/gpoddersync/episode_action/create",
+    ],
 )
 def test_a_huge_upload_gets_413_unread(app, path):
     size = 50 * MiB

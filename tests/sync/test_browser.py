@@ -6,7 +6,7 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from airwaves.sync.models import AppPassword, Device
+from airwaves.sync.models import AppPassword, Device, SyncAccount
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,6 +45,13 @@ def test_a_listener_renames_and_removes_devices_and_makes_an_app_password(browse
     page.get_by_role("button", name="Revoke Kasts").click()
     page.get_by_text("no longer works").wait_for()
     assert not AppPassword.objects.exists()
+
+    page.get_by_role("button", name="Give each device its own list").click()
+    page.get_by_text("Each device now has its own list").wait_for()
+    assert not SyncAccount.objects.get(user=alice).merged_devices
+    page.get_by_role("button", name="Use one list for all devices").click()
+    page.get_by_text("All your devices share one list again").wait_for()
+    assert SyncAccount.objects.get(user=alice).merged_devices
 
 
 def test_an_app_signs_in_with_login_flow_v2(browser_page, live_server, alice):

@@ -8,6 +8,7 @@ from mygpoclient import api as gpo
 from mygpoclient.http import Unauthorized
 
 from airwaves.listeners.models import EpisodeAction, Follow
+from airwaves.sync.lists import set_merged
 from tests.sync.conftest import FEED, MEDIA, OTHER_FEED
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,6 +46,19 @@ def test_subscriptions_round_trip_with_since(live_server, alice, podcast):
 
     later = phone.pull_subscriptions("n900", changes.since)
     assert OTHER_FEED in later.remove
+    assert list(Follow.objects.values_list("podcast__feed_url", flat=True)) == [FEED]
+
+
+def test_per_device_lists_round_trip_with_since(live_server, alice, podcast):
+    phone, laptop = client(live_server), client(live_server)
+    phone.pull_subscriptions("n900")
+    start = laptop.pull_subscriptions("laptop")
+    set_merged(alice, False)
+
+    phone.update_subscriptions("n900", add_urls=[FEED])
+
+    assert laptop.pull_subscriptions("laptop", start.since).add == []
+    assert phone.pull_subscriptions("n900", start.since).add == [FEED]
     assert list(Follow.objects.values_list("podcast__feed_url", flat=True)) == [FEED]
 
 

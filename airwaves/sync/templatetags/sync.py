@@ -20,6 +20,7 @@ def sync_settings(context) -> dict:
         .order_by("-last_sync_at", "uid"),
         "app_passwords": AppPassword.objects.filter(user=request.user).order_by("-created_at"),
         "server": site_address(request),
+        "merged": not SyncAccount.objects.filter(user=request.user, merged_devices=False).exists(),
         "secret_address_on": SyncAccount.objects.filter(user=request.user)
         .exclude(token_digest="")
         .exists(),
