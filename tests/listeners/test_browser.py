@@ -25,8 +25,14 @@ def page(browser_page, demo):
     return browser_page
 
 
+def personal_parts_filled(page) -> None:
+    """Waits until /me/state has answered (with the CSRF cookie a post needs)."""
+    page.wait_for_function("() => 'personalFilled' in document.documentElement.dataset")
+
+
 def test_a_guest_hearts_an_episode_logs_in_and_finds_it_in_favourites(page, alice):
     page.goto("/podcasts/small-science/why-ice-floats/")
+    personal_parts_filled(page)
     page.evaluate("() => { window.samePage = true; }")
 
     page.get_by_role("button", name="Add to favourites").click()
@@ -142,6 +148,7 @@ def _episode_id(page) -> int:
 def test_a_guest_finds_their_heart_on_the_page_everyone_gets(page):
     ice = "/podcasts/small-science/why-ice-floats/"
     page.goto(ice)
+    personal_parts_filled(page)
     page.get_by_role("button", name="Add to favourites").click()
     page.get_by_role("button", name="In your favourites").wait_for()
 
@@ -156,6 +163,22 @@ def test_a_guest_finds_their_heart_on_the_page_everyone_gets(page):
     page.get_by_role("button", name="In your favourites").click()
     page.get_by_role("button", name="Add to favourites").wait_for()
     assert page.locator(".heart-count").inner_text() == "0 hearts"
+
+
+def test_a_form_sends_the_token_of_the_cookie_it_has_when_it_is_sent(page, alice):
+    # A /me/state answer from the page before can land after the log-in page's own
+    # response and set a new CSRF cookie: the form's token must follow it, or the
+    # log-in is refused (403).
+    page.goto("/accounts/login/")
+    origin = page.evaluate("() => location.origin")
+    page.context.add_cookies(  # replaces the one the page came with: a well-formed secret
+        [{"name": "csrftoken", "value": "N" * 32, "url": origin + "/"}]
+    )
+    assert [c["value"] for c in page.context.cookies() if c["name"] == "csrftoken"] == ["N" * 32]
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("password")
+    page.get_by_role("button", name="Log in").click()
+    assert page.locator(".account-menu summary").inner_text() == "alice"
 
 
 def test_a_listener_subscribes_from_a_page_cached_for_guests(page, alice):

@@ -30,6 +30,13 @@ document.addEventListener("pause", (event) => {
 // CSRF token the forms and the player send. Without this script the page shows the
 // neutral state and its forms still work (a post without a token is confirmed on a
 // page of its own).
+
+// The CSRF cookie's value: what the server compares a post's token with.
+function csrfCookie() {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
 function fillPersonalParts() {
   const meta = document.querySelector('meta[name="csrf-token"]');
   if (!meta || !meta.dataset.stateUrl) return;
@@ -62,6 +69,17 @@ function fillPersonalParts() {
     })
     .catch(() => {});
 }
+
+// A form posts the token that matches the cookie when it is sent: the cookie may have
+// changed since the page was made (a /me/state answer that landed after this page's own
+// response set a new one), and a stale token is refused.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post") return;
+  const token = csrfCookie();
+  const field = form.querySelector('input[name="csrfmiddlewaretoken"]');
+  if (token && field) field.value = token;
+}, true);
 
 if (document.readyState === "loading") {
   document.addEventListener("DOMContentLoaded", fillPersonalParts);
