@@ -15,9 +15,9 @@ more without reading the others:
 
 A string shorter than three characters has no trigram: it is looked for by LIKE, a scan.
 install() is idempotent and runs with schema.install() (the migration, `airwaves
-reindex`); SQLite's table and triggers are also a TriggerSet (lib/triggers.py), put back
-after every `migrate`, which may have dropped the triggers with a rebuilt table. rebuild()
-refills the index.
+reindex`). SQLite's table and triggers are a TriggerSet (lib/triggers.py), installed
+through the registry and put back after every `migrate`, which may have dropped the
+triggers with a rebuilt table. rebuild() refills the index.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ TABLE = "radio_station"
 COLUMNS = ("name", "country", "tags")
 FTS = "search_station_substrings_fts"
 MIN_CHARS = 3  # a trigram's length
+SET_NAME = "station-substrings"  # its name in the trigger registry (lib/triggers.py)
 
 
 def trigger_set():
@@ -40,16 +41,19 @@ def trigger_set():
     from airwaves.lib.triggers import TriggerSet
 
     return TriggerSet(
-        name="station-substrings", tables=(TABLE,), sqlite=tuple(_sqlite_install()), postgresql=()
+        name=SET_NAME, tables=(TABLE,), sqlite=tuple(_sqlite_install()), postgresql=()
     )
 
 
 def install(connection) -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            for sql in _sqlite_install():
-                cursor.execute(sql)
-        else:
+    """SQLite: through the trigger registry, the one path that installs (and after a
+    migrate puts back) the set. PostgreSQL: the extension and its indexes."""
+    if connection.vendor == "sqlite":
+        from airwaves.lib.triggers import REGISTRY
+
+        REGISTRY.install(connection, only=[SET_NAME])
+    else:
+        with connection.cursor() as cursor:
             _postgres_install(connection, cursor)
 
 
