@@ -194,3 +194,24 @@ def test_a_listener_subscribes_from_a_page_cached_for_guests(page, alice):
     page.get_by_role("button", name="+ Subscribe").click()
     page.get_by_role("button", name="✓ Subscribed").wait_for()
     assert Follow.objects.filter(user=alice, podcast__slug="small-science").exists()
+
+
+def test_a_heart_clicked_before_the_visitor_state_has_answered_still_counts(page):
+    # A cached page carries no CSRF cookie; the visitor's first /me/state answer sets it.
+    # A click that comes first waits for that answer instead of posting without a token
+    # (which the server refuses).
+    held = []
+    page.route("**/me/state*", lambda route: held.append(route))
+    page.goto("/podcasts/small-science/why-ice-floats/")
+    page.wait_for_function("() => document.readyState === 'complete'")
+    assert not [c for c in page.context.cookies() if c["name"] == "csrftoken"]
+    page.get_by_role("button", name="Add to favourites").click()
+    while not held:
+        page.wait_for_timeout(20)  # the state request is on its way, not yet seen
+    held[0].continue_()
+    page.unroute("**/me/state*")
+    page.get_by_role("button", name="In your favourites").wait_for()
+    assert page.locator(".heart-count").inner_text() == "1 heart"
+    page.reload()  # kept by the server, not just drawn
+    page.get_by_role("button", name="In your favourites").wait_for()
+    assert page.locator(".heart-count").inner_text() == "1 heart"

@@ -37,6 +37,9 @@ function csrfCookie() {
   return match ? decodeURIComponent(match[1]) : "";
 }
 
+// The /me/state request on its way, if any: a post waits for it (below).
+let stateAnswer = null;
+
 function fillPersonalParts() {
   const meta = document.querySelector('meta[name="csrf-token"]');
   if (!meta || !meta.dataset.stateUrl) return;
@@ -46,7 +49,7 @@ function fillPersonalParts() {
     parts: [...names].join(","),
     next: location.pathname + location.search,
   });
-  fetch(`${meta.dataset.stateUrl}?${query}`, {
+  const answer = fetch(`${meta.dataset.stateUrl}?${query}`, {
     credentials: "same-origin",
     headers: { Accept: "application/json" },
   })
@@ -67,8 +70,40 @@ function fillPersonalParts() {
       document.documentElement.dataset.personalFilled = "";
       document.dispatchEvent(new CustomEvent("airwaves:personal"));
     })
-    .catch(() => {});
+    .catch(() => {})
+    .finally(() => {
+      if (stateAnswer === answer) stateAnswer = null;
+    });
+  stateAnswer = answer;
 }
+
+// A cached page carries no CSRF cookie: a first visitor gets it with the /me/state
+// answer. A heart, follow or form sent through htmx before that answer has landed waits
+// for it rather than posting without a token (which the server refuses). The answer may
+// have swapped in the visitor's own version of the form: the click then goes to that one,
+// and only if it still offers what was clicked (a heart already given stays given).
+function pressedState(form) {
+  const button = form.querySelector?.("[aria-pressed]");
+  return button ? button.getAttribute("aria-pressed") : null;
+}
+
+document.addEventListener("htmx:confirm", (event) => {
+  if (!stateAnswer || csrfCookie() || event.detail.verb === "get") return;
+  event.preventDefault();
+  const sent = event.detail.elt;
+  const action = sent.getAttribute("action");
+  const pressed = pressedState(sent);
+  stateAnswer.then(() => {
+    if (document.contains(sent)) {
+      const field = sent.querySelector?.('input[name="csrfmiddlewaretoken"]');
+      if (field && csrfCookie()) field.value = csrfCookie();
+      event.detail.issueRequest(true);
+      return;
+    }
+    const fresh = action && document.querySelector(`form[action="${CSS.escape(action)}"]`);
+    if (fresh && pressedState(fresh) === pressed) fresh.requestSubmit();
+  });
+});
 
 // A form posts the token that matches the cookie when it is sent: the cookie may have
 // changed since the page was made (a /me/state answer that landed after this page's own
