@@ -17,7 +17,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from airwaves.listeners import favourites as hearts
@@ -410,7 +409,8 @@ def csrf_failure(request, reason: str = ""):
     """CSRF_FAILURE_VIEW: a same-site post of one of the CONFIRMABLE forms without a
     valid token (a cached page's form, sent without JavaScript) gets a page asking to
     confirm it, whose form has a token (and which sets the cookie); every other failure
-    gets Django's page."""
+    gets the site's own page saying nothing was changed (Django's bare one has no site
+    around it and an inline style the Content-Security-Policy blocks)."""
     try:
         view_name = resolve(request.path_info).view_name
     except Resolver404:
@@ -420,7 +420,8 @@ def csrf_failure(request, reason: str = ""):
         or view_name not in CONFIRMABLE
         or reason.startswith(CROSS_SITE_REASONS)
     ):
-        return django_csrf_failure(request, reason)
+        request.public_page = True  # no token, no cookie: the next page's /me/state gives them
+        return render(request, "403_csrf.html", {"reason": reason}, status=403)
     context = {
         "question": CONFIRMABLE[view_name],
         "action": request.path,

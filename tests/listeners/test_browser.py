@@ -215,3 +215,16 @@ def test_a_heart_clicked_before_the_visitor_state_has_answered_still_counts(page
     page.reload()  # kept by the server, not just drawn
     page.get_by_role("button", name="In your favourites").wait_for()
     assert page.locator(".heart-count").inner_text() == "1 heart"
+
+
+def test_a_refused_form_shows_the_site_s_page_and_keeps_the_player(page):
+    # A boosted post refused for want of the CSRF cookie (cookies cleared, say): the
+    # answer is swapped in like any page; it has the site around it and breaks no script.
+    page.goto("/accounts/login/")
+    personal_parts_filled(page)
+    page.context.clear_cookies()
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("password")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="This was not sent").wait_for()
+    assert page.locator("#player").count() == 1

@@ -188,3 +188,19 @@ def test_only_the_page_forms_are_offered_a_confirmation(alice):
     assert strict.post("/no/such/address").status_code == 404
     alice.refresh_from_db()
     assert alice.email != "mallory@example.org"
+
+
+def test_a_refused_post_gets_the_site_s_own_page(alice, settings):
+    # Not Django's bare page: the site's name, its header and player bar (a boosted form
+    # swaps the answer into the page), no inline style for the Content-Security-Policy to
+    # block, and what to do next.
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/accounts/login/", {"username": "alice", "password": "password"})
+    assert response.status_code == 403
+    doc = html.fromstring(response.content)
+    assert doc.findtext(".//title") == f"Not sent · {settings.SITE_NAME}"
+    assert doc.xpath('//*[@id="player"]')
+    assert not doc.xpath("//style | //*[@style]")
+    text = doc.text_content()
+    assert "reload the page" in text
+    assert "CSRF" not in text

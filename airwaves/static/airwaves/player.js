@@ -205,11 +205,14 @@
 
   function syncButtons() {
     const a = audio();
-    const playing = Boolean(current) && !a.paused;
-    const toggle = bar().querySelector('[data-player-action="toggle"]');
-    toggle.textContent = playing ? "❚❚" : "▶";
-    toggle.setAttribute("aria-label", playing ? "Pause" : "Play");
-    toggle.title = playing ? "Pause" : "Play";
+    const playing = Boolean(current) && Boolean(a) && !a.paused;
+    // A page swapped in without the bar (a bare error page) has no toggle to mark.
+    const toggle = bar() && bar().querySelector('[data-player-action="toggle"]');
+    if (toggle) {
+      toggle.textContent = playing ? "❚❚" : "▶";
+      toggle.setAttribute("aria-label", playing ? "Pause" : "Play");
+      toggle.title = playing ? "Pause" : "Play";
+    }
     document.querySelectorAll("[data-player-play]").forEach((button) => {
       const mine = playing && keyOf(button) === current.id;
       button.classList.toggle("is-playing", mine);
