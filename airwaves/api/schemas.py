@@ -120,7 +120,13 @@ class ShowHit(ShowOut):
 
 
 class EpisodeHit(EpisodeOut):
-    snippet: str
+    snippet: str = Field(
+        description="HTML: matched words in <mark>; from the transcript when in_transcript"
+    )
+    in_transcript: bool = Field(description="Matched in its transcript alone")
+    transcript_at: int | None = Field(
+        description="Second of the transcript line holding the words, when the file has times"
+    )
 
 
 class StationHit(StationOut):

@@ -65,7 +65,22 @@ def search_page(request, kind: str, q: str, cursor: str | None, limit: int):
     following = None
     if len(found.ids) > limit and offset + limit < engine.CANDIDATES:
         following = cursors.encode(list_name, offset + limit)
+    if kind == "episode":
+        _add_transcript_snippets(parsed, results, found.heard, snippets)
     return results, snippets, found.count, following
+
+
+def _add_transcript_snippets(parsed, episodes: list, heard_ids, snippets: dict) -> None:
+    """Episodes matched in their transcript alone get its snippet, and the second its
+    line starts at (as the site's results do)."""
+    heard = engine.transcript_snippets(
+        connection, parsed, [e.pk for e in episodes if e.pk in heard_ids]
+    )
+    for episode in episodes:
+        episode.transcript_at = None
+        episode.in_transcript = episode.pk in heard
+        if episode.in_transcript:
+            snippets[episode.pk], episode.transcript_at = heard[episode.pk]
 
 
 @router.get("/search/shows", response={200: ShowHits, **ERRORS})
@@ -104,7 +119,13 @@ def search_episodes(
     matches of about the same strength."""
     rows, snippets, count, following = search_page(request, "episode", q, cursor, limit)
     items = [
-        {**episode_out(request, e, e.podcast.slug), "snippet": snippets.get(e.pk, "")} for e in rows
+        {
+            **episode_out(request, e, e.podcast.slug),
+            "snippet": snippets.get(e.pk, ""),
+            "in_transcript": e.in_transcript,
+            "transcript_at": e.transcript_at,
+        }
+        for e in rows
     ]
     return {"count": count, "items": items, "next": following}
 

@@ -253,3 +253,17 @@ def test_transcripts_are_read_only_while_the_newest_matches_leave_room():
     roomy = matches(5)
     assert roomy.count == 4 and roomy.heard == {heard.pk}
     assert roomy.ids == [e.pk for e in reversed(in_notes)] + [heard.pk]
+
+
+def test_the_api_shows_where_a_transcript_holds_the_words():
+    heard = make_episode(make_show(), "Coastal stories")
+    transcribed(heard, VTT, [[0, 30, "Welcome to the show."], [30, 90, "the lighthouse keepers"]])
+    own = make_episode(make_show(), "The lighthouse at dawn")
+
+    body = Client().get("/api/v1/search/episodes", {"q": "lighthouse"}).json()
+    by_id = {item["id"]: item for item in body["items"]}
+    assert by_id[heard.pk]["in_transcript"] is True
+    assert by_id[heard.pk]["transcript_at"] == 30
+    assert "<mark>lighthouse</mark>" in by_id[heard.pk]["snippet"]
+    assert by_id[own.pk]["in_transcript"] is False
+    assert by_id[own.pk]["transcript_at"] is None
