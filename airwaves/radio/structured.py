@@ -9,7 +9,9 @@ from airwaves.radio.models import Station
 Absolute = Callable[[str], str]
 
 
-def radio_station(station: Station, absolute: Absolute) -> dict:
+def radio_station(station: Station, absolute: Absolute, image: str = "") -> dict:
+    """image: the 1200×630 share card (og:image); a station's own logo is favicon-sized,
+    so it is only the logo."""
     page = absolute(station.get_absolute_url())
     data: dict = {
         "@context": "https://schema.org",
@@ -20,7 +22,8 @@ def radio_station(station: Station, absolute: Absolute) -> dict:
     }
     if station.favicon:
         data["logo"] = station.favicon
-        data["image"] = station.favicon
+    if image:
+        data["image"] = image
     if station.homepage:
         data["sameAs"] = station.homepage
     if station.tag_list:

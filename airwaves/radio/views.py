@@ -248,6 +248,7 @@ def station(request, slug: str):
         )
     trail.append((item.name, item.get_absolute_url()))
     play_url = reverse("radio:stream", args=[item.slug]) if item.needs_proxy else item.stream_url
+    share_image = absolute(reverse("radio:share-image", args=[item.slug]))
     context = {
         "station": item,
         "trail": trail,
@@ -258,9 +259,9 @@ def station(request, slug: str):
         "voted": {"1": True, "0": False}.get(request.GET.get("voted", "")),
         "is_favourite": is_favourite(request, item),
         "canonical": absolute(item.get_absolute_url()),
-        "share_image": absolute(reverse("radio:share-image", args=[item.slug])),
+        "share_image": share_image,
         "jsonld": [
-            structured.radio_station(item, absolute),
+            structured.radio_station(item, absolute, image=share_image),
             breadcrumbs(trail, absolute),
         ],
     }

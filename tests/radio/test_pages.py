@@ -250,6 +250,8 @@ def test_the_station_page_has_radio_station_json_ld_open_graph_and_canonical(cli
     assert station["name"] == "Jazz FM"
     assert station["url"] == "http://testserver/radio/jazz-fm/"
     assert station["logo"] == "https://jazz.example.org/logo.png"
+    # A station's logo is favicon-sized: its image is the share card, as in og:image.
+    assert station["image"] == "http://testserver/radio/jazz-fm/share.jpg"
     assert station["sameAs"] == "https://jazz.example.org/"
     assert station["keywords"] == "jazz, smooth jazz"
     assert station["address"] == {"@type": "PostalAddress", "addressCountry": "DE"}
