@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -118,15 +119,27 @@ def test_the_player_bar_controls_and_saved_positions(page, alice, feed_server):
     assert page.evaluate("() => document.getElementById('player-audio').currentTime") >= (
         before + 29
     )
-    # Near the end it plays out, and is saved as played.
-    page.evaluate(
-        "() => { const a = document.getElementById('player-audio'); a.currentTime = a.duration - 1; }"
-    )
-    page.wait_for_function("() => document.getElementById('player-audio').ended", timeout=10_000)
+    # Near the end it plays out, and is saved as played: the player's last save (its
+    # answer comes once the row is committed).
     position_url = f"/episodes/{_episode_id(page)}/position"
-    page.wait_for_function(
-        f"async () => (await (await fetch('{position_url}')).json()).finished", timeout=5_000
-    )
+
+    def ended_save(response) -> bool:
+        request = response.request
+        return (
+            response.url.endswith(position_url)
+            and request.method == "POST"
+            and json.loads(request.post_data or "{}").get("ended") is True
+        )
+
+    with page.expect_response(ended_save, timeout=15_000) as saved:
+        page.evaluate(
+            "() => { const a = document.getElementById('player-audio');"
+            " a.currentTime = a.duration - 1; }"
+        )
+        page.wait_for_function(
+            "() => document.getElementById('player-audio').ended", timeout=10_000
+        )
+    assert saved.value.json()["finished"] is True
     # The newest row by timestamp is where the listener is now (a table has no order of its
     # own: PostgreSQL returns an updated row wherever its new version landed).
     actions = list(
