@@ -237,7 +237,7 @@ def read_source(source: str) -> tuple[bytes, str, str]:
 def cmd_parse(args: argparse.Namespace) -> int:
     """Each source in turn: a JSON line (or a summary) per source, errors included, so one
     bad feed among many is reported and the rest still read."""
-    from airwaves.crawler.feed_json import error_document, feed_document
+    from airwaves.crawler.feed_json import error_document, feed_line
     from airwaves.crawler.parse import parse_feed
 
     failed = 0
@@ -259,7 +259,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
                 print(f"airwaves: {where}{error}", file=sys.stderr)
             continue
         if args.json:
-            out.write(json.dumps(feed_document(source, feed), ensure_ascii=False) + "\n")
+            out.write(feed_line(source, feed) + "\n")
         else:
             print(f"{feed.title} ({feed.format}, {len(feed.episodes)} episodes)")
             for episode in feed.episodes:

@@ -6,11 +6,14 @@ import dataclasses
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from airwaves.cli import main
+from airwaves.crawler.feed_json import feed_document, feed_line, lint_feed
+from airwaves.crawler.parse import parse_feed
 from airwaves.crawler.types import ParsedEpisode, ParsedFeed
 
 TESTDATA = Path(__file__).parent / "testdata"
@@ -70,6 +73,37 @@ def test_the_document_has_every_dataclass_field_and_no_bookkeeping(capsys) -> No
     assert document["itunes_type"] == "serial"
     assert document["explicit"] is False
     assert document["warnings"] == []
+
+
+def _reference_line(source: str, feed: ParsedFeed) -> str:
+    """The line as the plain standard library writes it: dataclasses.asdict, internal
+    fields dropped, datetimes in ISO 8601 UTC, json.dumps with its default separators."""
+
+    def plain(value):
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items() if k not in ("fingerprint", "unchanged")}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).isoformat()
+        return value
+
+    document = {"source": source, **plain(dataclasses.asdict(feed))}
+    document["warnings"] = [*feed.warnings, *lint_feed(feed)]
+    return json.dumps(document, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    "name", ["p20_tags.xml", "p20_tags_legacy_atom.xml", "itunes_complete.xml", "podcast_rss.xml"]
+)
+def test_the_line_is_what_json_dumps_writes_of_the_dataclasses(capsys, name: str) -> None:
+    # The command writes the dataclasses without converting them first; its bytes must
+    # stay those of the straightforward conversion (nested dataclasses, dates, lists).
+    path = str(TESTDATA / name)
+    assert main(["parse", path, "--json"]) == 0
+    feed = parse_feed((TESTDATA / name).read_bytes())
+    assert capsys.readouterr().out == _reference_line(path, feed) + "\n"
+    assert feed_line(path, feed) == json.dumps(feed_document(path, feed), ensure_ascii=False)
 
 
 def test_warnings_list_what_parse_repaired_then_what_to_fix(capsys) -> None:
