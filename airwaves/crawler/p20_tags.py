@@ -155,13 +155,17 @@ def apply_item_tags(episode: ParsedEpisode, found: dict[str, Any], base: str) ->
         tags.funding = funding(element, base)
     season = get("podcast:season")
     if season is not None:
-        tags.season_name = _attribute(season, "name", NAME_CHARS)
+        name = season.get("name")
+        if name:
+            tags.season_name = _text(name, NAME_CHARS)
         if episode.season is None:
             episode.season = parse_int(text_of(season))
     number = get("podcast:episode")
     if number is not None:
         tags.episode_number = _text(text_of(number), 20)
-        tags.episode_display = _attribute(number, "display", NAME_CHARS)
+        display = number.get("display")
+        if display:
+            tags.episode_display = _text(display, NAME_CHARS)
         if episode.episode_number is None:
             episode.episode_number = parse_int(tags.episode_number)
     element = get("podcast:location")
