@@ -15,11 +15,14 @@ Every command exits non-zero with a one-line reason on failure.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import json
 import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from airwaves.clibase import CommandError, ensure_database, ensure_static, setup_django
@@ -234,6 +237,17 @@ def read_source(source: str) -> tuple[bytes, str, str]:
         raise CommandError(f"{source}: cannot read it ({error.strerror})") from error
 
 
+@contextlib.contextmanager
+def _cyclic_collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def cmd_parse(args: argparse.Namespace) -> int:
     """Each source in turn: a JSON line (or a summary) per source, errors included, so one
     bad feed among many is reported and the rest still read."""
@@ -242,30 +256,35 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
     failed = 0
     out = sys.stdout
-    for source in args.sources:
-        try:
-            data, base_url, charset = read_source(source)
-            feed = parse_feed(data, url=base_url, charset=charset)
-        except Exception as error:  # a bug costs one source, never the others
-            failed += 1
+    # What parse builds holds no reference cycles and is freed by reference counting, but
+    # the cyclic collector would walk it again and again while it grows: a quarter of the
+    # command's time on a 10,000-episode feed. The command reads one source at a time in
+    # one thread, and lets each feed go when the next is read: it runs without it.
+    with _cyclic_collector_paused():
+        for source in args.sources:
+            try:
+                data, base_url, charset = read_source(source)
+                feed = parse_feed(data, url=base_url, charset=charset)
+            except Exception as error:  # a bug costs one source, never the others
+                failed += 1
+                if args.json:
+                    kind = "SourceError" if isinstance(error, CommandError) else ""
+                    document = error_document(source, error, kind)
+                    out.write(json.dumps(document, ensure_ascii=False) + "\n")
+                    out.flush()
+                else:
+                    # A CommandError names its source already.
+                    where = "" if isinstance(error, CommandError) else f"{source}: "
+                    print(f"airwaves: {where}{error}", file=sys.stderr)
+                continue
             if args.json:
-                kind = "SourceError" if isinstance(error, CommandError) else ""
-                document = error_document(source, error, kind)
-                out.write(json.dumps(document, ensure_ascii=False) + "\n")
-                out.flush()
+                out.write(feed_line(source, feed) + "\n")
             else:
-                # A CommandError names its source already.
-                where = "" if isinstance(error, CommandError) else f"{source}: "
-                print(f"airwaves: {where}{error}", file=sys.stderr)
-            continue
-        if args.json:
-            out.write(feed_line(source, feed) + "\n")
-        else:
-            print(f"{feed.title} ({feed.format}, {len(feed.episodes)} episodes)")
-            for episode in feed.episodes:
-                date = episode.published.date().isoformat() if episode.published else "no date"
-                print(f"  {date}  {episode.title}")
-        out.flush()
+                print(f"{feed.title} ({feed.format}, {len(feed.episodes)} episodes)")
+                for episode in feed.episodes:
+                    date = episode.published.date().isoformat() if episode.published else "no date"
+                    print(f"  {date}  {episode.title}")
+            out.flush()
     if failed:
         # The reasons are on their lines (stdout for JSON); the summary is for a person.
         print(f"airwaves: {failed} of {len(args.sources)} source(s) failed", file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import subprocess
 import sys
@@ -104,6 +105,13 @@ def test_the_line_is_what_json_dumps_writes_of_the_dataclasses(capsys, name: str
     feed = parse_feed((TESTDATA / name).read_bytes())
     assert capsys.readouterr().out == _reference_line(path, feed) + "\n"
     assert feed_line(path, feed) == json.dumps(feed_document(path, feed), ensure_ascii=False)
+
+
+def test_the_cyclic_collector_is_on_again_after_the_command(capsys) -> None:
+    # The command pauses it while it reads; a failing source must not leave it off.
+    assert gc.isenabled()
+    assert main(["parse", str(TESTDATA / "podcast_rss.xml"), "missing.xml", "--json"]) == 1
+    assert gc.isenabled()
 
 
 def test_warnings_list_what_parse_repaired_then_what_to_fix(capsys) -> None:
