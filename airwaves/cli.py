@@ -17,13 +17,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
-import json
 import os
 import signal
 import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 from airwaves.clibase import CommandError, ensure_database, ensure_static, setup_django
 from airwaves.listeners import cli as listeners_cli
@@ -248,10 +248,22 @@ def _cyclic_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _write_line(out: TextIO, line: bytes) -> None:
+    """A line of UTF-8 to a text stream: to its bytes underneath when it has them (20 MB
+    of JSON need not be decoded to be encoded again)."""
+    buffer = getattr(out, "buffer", None)
+    if buffer is None:
+        out.write(line.decode("utf-8") + "\n")
+        return
+    out.flush()  # (what was written as text goes first)
+    buffer.write(line)
+    buffer.write(b"\n")
+
+
 def cmd_parse(args: argparse.Namespace) -> int:
     """Each source in turn: a JSON line (or a summary) per source, errors included, so one
     bad feed among many is reported and the rest still read."""
-    from airwaves.crawler.feed_json import error_document, feed_line
+    from airwaves.crawler.feed_json import compact_json, error_document, feed_line
     from airwaves.crawler.parse import parse_feed
 
     failed = 0
@@ -269,8 +281,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
                 failed += 1
                 if args.json:
                     kind = "SourceError" if isinstance(error, CommandError) else ""
-                    document = error_document(source, error, kind)
-                    out.write(json.dumps(document, ensure_ascii=False) + "\n")
+                    out.write(compact_json(error_document(source, error, kind)) + "\n")
                     out.flush()
                 else:
                     # A CommandError names its source already.
@@ -278,7 +289,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
                     print(f"airwaves: {where}{error}", file=sys.stderr)
                 continue
             if args.json:
-                out.write(feed_line(source, feed) + "\n")
+                _write_line(out, feed_line(source, feed))
             else:
                 print(f"{feed.title} ({feed.format}, {len(feed.episodes)} episodes)")
                 for episode in feed.episodes:

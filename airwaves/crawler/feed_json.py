@@ -16,6 +16,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+
 from airwaves.crawler.errors import CrawlError
 from airwaves.crawler.types import ParsedEpisode, ParsedFeed
 
@@ -94,15 +96,28 @@ def feed_document(source: str, feed: ParsedFeed, now: datetime | None = None) ->
     return to_json(_shallow_document(source, feed, now))
 
 
-def feed_line(source: str, feed: ParsedFeed, now: datetime | None = None) -> str:
-    """feed_document as the line `airwaves parse --json` prints (without its newline)."""
-    return json.dumps(
-        _shallow_document(source, feed, now),
-        ensure_ascii=False,
-        default=json_default,
-        # Dataclasses made by the parser hold no cycles: no need to look for them.
-        check_circular=False,
-    )
+# orjson writes dataclasses itself, far faster than json.dumps calls json_default for
+# them; datetimes are left to json_default, so they read as they always did.
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
+
+
+def feed_line(source: str, feed: ParsedFeed, now: datetime | None = None) -> bytes:
+    """feed_document as the line `airwaves parse --json` prints: compact JSON in UTF-8,
+    without its newline."""
+    document = _shallow_document(source, feed, now)
+    # The episodes are the dataclasses with internal fields, which orjson would write.
+    document["episodes"] = [json_default(episode) for episode in feed.episodes]
+    try:
+        return orjson.dumps(document, default=json_default, option=_ORJSON_OPTIONS)
+    except orjson.JSONEncodeError:
+        # What orjson refuses (a lone surrogate, an integer past 64 bits), the json module
+        # writes, in the same compact form.
+        return compact_json(document).encode("utf-8", "backslashreplace")
+
+
+def compact_json(document: Any) -> str:
+    """A document as json.dumps writes it with no spaces between tokens, as orjson does."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=json_default)
 
 
 def error_document(source: str, error: BaseException, kind: str = "") -> dict[str, Any]:
