@@ -17,7 +17,6 @@ is dropped here, so it never reaches a page.
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 from lxml import etree
@@ -428,7 +427,6 @@ def live_item(element: etree._Element, base: str) -> LiveItem | None:
 # Small scalars -----------------------------------------------------------------------
 
 
-_unsafe_in_url = re.compile("[\n\r\t <>\"']").search
 _WEB = ("http://", "https://")
 
 
@@ -442,7 +440,20 @@ def safe_url(value: str | None, base: str) -> str:
         url = resolve_url(value, base)
         if not url.lower().startswith(_WEB):
             return ""
-    if len(url) > URL_CHARS or _unsafe_in_url(url):
+    if len(url) > URL_CHARS:
+        return ""
+    # Quotes, angle brackets and white space would break out of an attribute. (Eight
+    # substring tests cost a fifth of one regex search over the URL.)
+    if (
+        " " in url
+        or '"' in url
+        or "'" in url
+        or "<" in url
+        or ">" in url
+        or "\n" in url
+        or "\r" in url
+        or "\t" in url
+    ):
         return ""
     return url
 
