@@ -15,12 +15,15 @@ Every command exits non-zero with a one-line reason on failure.
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
+import gc
 import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 from airwaves.clibase import CommandError, ensure_database, ensure_static, setup_django
 from airwaves.listeners import cli as listeners_cli
@@ -234,38 +237,65 @@ def read_source(source: str) -> tuple[bytes, str, str]:
         raise CommandError(f"{source}: cannot read it ({error.strerror})") from error
 
 
+@contextlib.contextmanager
+def _cyclic_collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _write_line(out: TextIO, line: bytes) -> None:
+    """A line of UTF-8 to a text stream: to its bytes underneath when it has them (20 MB
+    of JSON need not be decoded to be encoded again)."""
+    buffer = getattr(out, "buffer", None)
+    if buffer is None:
+        out.write(line.decode("utf-8") + "\n")
+        return
+    out.flush()  # (what was written as text goes first)
+    buffer.write(line)
+    buffer.write(b"\n")
+
+
 def cmd_parse(args: argparse.Namespace) -> int:
     """Each source in turn: a JSON line (or a summary) per source, errors included, so one
     bad feed among many is reported and the rest still read."""
-    from airwaves.crawler.feed_json import error_document, feed_document
+    from airwaves.crawler.feed_json import compact_json, error_document, feed_line
     from airwaves.crawler.parse import parse_feed
 
     failed = 0
     out = sys.stdout
-    for source in args.sources:
-        try:
-            data, base_url, charset = read_source(source)
-            feed = parse_feed(data, url=base_url, charset=charset)
-        except Exception as error:  # a bug costs one source, never the others
-            failed += 1
+    # What parse builds holds no reference cycles and is freed by reference counting, but
+    # the cyclic collector would walk it again and again while it grows: a quarter of the
+    # command's time on a 10,000-episode feed. The command reads one source at a time in
+    # one thread, and lets each feed go when the next is read: it runs without it.
+    with _cyclic_collector_paused():
+        for source in args.sources:
+            try:
+                data, base_url, charset = read_source(source)
+                feed = parse_feed(data, url=base_url, charset=charset)
+            except Exception as error:  # a bug costs one source, never the others
+                failed += 1
+                if args.json:
+                    kind = "SourceError" if isinstance(error, CommandError) else ""
+                    out.write(compact_json(error_document(source, error, kind)) + "\n")
+                    out.flush()
+                else:
+                    # A CommandError names its source already.
+                    where = "" if isinstance(error, CommandError) else f"{source}: "
+                    print(f"airwaves: {where}{error}", file=sys.stderr)
+                continue
             if args.json:
-                kind = "SourceError" if isinstance(error, CommandError) else ""
-                document = error_document(source, error, kind)
-                out.write(json.dumps(document, ensure_ascii=False) + "\n")
-                out.flush()
+                _write_line(out, feed_line(source, feed))
             else:
-                # A CommandError names its source already.
-                where = "" if isinstance(error, CommandError) else f"{source}: "
-                print(f"airwaves: {where}{error}", file=sys.stderr)
-            continue
-        if args.json:
-            out.write(json.dumps(feed_document(source, feed), ensure_ascii=False) + "\n")
-        else:
-            print(f"{feed.title} ({feed.format}, {len(feed.episodes)} episodes)")
-            for episode in feed.episodes:
-                date = episode.published.date().isoformat() if episode.published else "no date"
-                print(f"  {date}  {episode.title}")
-        out.flush()
+                print(f"{feed.title} ({feed.format}, {len(feed.episodes)} episodes)")
+                for episode in feed.episodes:
+                    date = episode.published.date().isoformat() if episode.published else "no date"
+                    print(f"  {date}  {episode.title}")
+            out.flush()
     if failed:
         # The reasons are on their lines (stdout for JSON); the summary is for a person.
         print(f"airwaves: {failed} of {len(args.sources)} source(s) failed", file=sys.stderr)

@@ -11,7 +11,11 @@ Workloads:
   cli     the whole `airwaves parse FILE --json` process on a 10,000-episode file, next to a
           process that reads the same file with feedparser and prints its entries as JSON
 
-Options: --only large,2000,small,cli picks workloads.
+  instructions  the 2,000-episode feed again, counted in CPU instructions by valgrind's
+          callgrind (when installed): what one parse costs, whatever else the machine runs
+
+Options: --only large,2000,small,cli,instructions picks workloads (all but instructions by
+default: it takes a few minutes).
 
 "bare lxml" is the lower bound: etree.fromstring plus reading title, guid and enclosure of
 each item, nothing else. Peak memory is tracemalloc's (Python allocations only: libxml2's
@@ -27,6 +31,7 @@ import multiprocessing
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -315,10 +320,70 @@ def report_cli(episodes: int = 10_000, repeat: int = 5, feedparser_repeat: int =
     print(f"| (python -c 'import airwaves.cli', start-up alone) | {startup:.2f} | |")
 
 
+INSTRUCTION_PARSERS = ("airwaves parse_feed", "bare lxml (lower bound)", "lxml tree only")
+
+
+def _instructions_child(label: str, parses: int) -> None:
+    """Under callgrind: build the feed, warm every parser up, then `parses` parses."""
+    data = generate_feed(episodes=2000, rich=True)
+    for _, parse in PARSERS:
+        if _ != "feedparser":
+            parse(generate_feed(episodes=2, rich=True))  # imports, caches, parser objects
+    parse = dict(PARSERS)[label]
+    for _ in range(parses):
+        parse(data)
+
+
+def _collected(label: str, parses: int) -> int:
+    result = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            __file__,
+            "--instructions-child",
+            f"{label}:{parses}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for line in result.stderr.splitlines():
+        if "Collected :" in line:
+            return int(line.rsplit(":", 1)[1])
+    raise RuntimeError(f"no instruction count from valgrind:\n{result.stderr[-2000:]}")
+
+
+def report_instructions() -> None:
+    """Instructions of one parse of the 2,000-episode feed: a run with it less the same run
+    without it, so start-up, the feed's generation and the warm-up cancel out."""
+    if shutil.which("valgrind") is None:
+        print("\n### instructions: skipped (valgrind is not installed)")
+        return
+    counts = {}
+    for label in INSTRUCTION_PARSERS:
+        counts[label] = _collected(label, 1) - _collected(label, 0)
+    floor = counts["bare lxml (lower bound)"]
+    print("\n### instructions: the 2,000-episode feed, one parse, callgrind\n")
+    print("| parser | instructions | vs bare lxml |")
+    print("|---|---:|---:|")
+    for label, count in counts.items():
+        versus = "floor" if label == "bare lxml (lower bound)" else f"{count / floor:.2f}x"
+        print(f"| {label} | {count / 1e6:,.1f} M | {versus} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", default="large,2000,small,cli", help="workloads to run")
-    only = set(parser.parse_args().only.split(","))
+    parser.add_argument("--instructions-child", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.instructions_child:
+        label, _, parses = options.instructions_child.rpartition(":")
+        _instructions_child(label, int(parses))
+        return
+    only = set(options.only.split(","))
+    print(f"load average {' '.join(f'{n:.2f}' for n in os.getloadavg())} at the start")
     print(
         f"Python {sys.version.split()[0]}, lxml {etree.__version__}, "
         f"libxml2 {'.'.join(map(str, etree.LIBXML_VERSION))}, "
@@ -339,6 +404,9 @@ def main() -> None:
         report("small: testdata feeds", small_feeds(), repeat=50, feedparser_repeat=10)
     if "cli" in only:
         report_cli()
+    if "instructions" in only:
+        report_instructions()
+    print(f"\nload average {' '.join(f'{n:.2f}' for n in os.getloadavg())} at the end")
 
 
 if __name__ == "__main__":

@@ -53,9 +53,14 @@ def apply_media_tags(
             seen.add(url)
             link = MediaLink()
             link.url = url
-            link.type = _lower(element.get("type"))
-            link.language = (element.get("language") or "").strip()[:35]
-            link.rel = _lower(element.get("rel"))
+            get = element.get
+            link.type = _lower(get("type"))
+            language = get("language")
+            if language:
+                link.language = language.strip()[:35]
+            rel = get("rel")
+            if rel:
+                link.rel = _lower(rel)
             media.transcripts.append(link)
     simple = found.get("psc:chapters")
     if simple is not None:
@@ -125,4 +130,4 @@ def _is_web(url: str) -> bool:
 
 
 def _lower(value: str | None) -> str:
-    return (value or "").strip().lower()[:MAX_TEXT]
+    return value.strip().lower()[:MAX_TEXT] if value else ""

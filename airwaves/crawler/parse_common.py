@@ -112,13 +112,15 @@ def index_children(
     cache = names.cache
     for child in element:
         tag = child.tag
-        key = cache.get(tag)
-        if key is None:
+        try:
+            key = cache[tag]
+        except KeyError:  # (once per tag name: the cache is shared by every item)
             key = names.key(tag)
-        if key in multi:
-            found.setdefault(key, []).append(child)
-        elif key not in found:
-            found[key] = child
+        # Most keys come once: test for a repeat first, and for a list key only then.
+        if key not in found:
+            found[key] = [child] if key in multi else child
+        elif key in multi:
+            found[key].append(child)
     return found
 
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from airwaves.cli import main
+from airwaves.crawler.feed_json import compact_json, feed_document, feed_line, lint_feed
+from airwaves.crawler.parse import parse_feed
 from airwaves.crawler.types import ParsedEpisode, ParsedFeed
 
 TESTDATA = Path(__file__).parent / "testdata"
@@ -70,6 +74,56 @@ def test_the_document_has_every_dataclass_field_and_no_bookkeeping(capsys) -> No
     assert document["itunes_type"] == "serial"
     assert document["explicit"] is False
     assert document["warnings"] == []
+
+
+def _reference_line(source: str, feed: ParsedFeed) -> str:
+    """The line as the plain standard library writes it: dataclasses.asdict, internal
+    fields dropped, datetimes in ISO 8601 UTC, json.dumps without spaces."""
+
+    def plain(value):
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items() if k not in ("fingerprint", "unchanged")}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).isoformat()
+        return value
+
+    document = {"source": source, **plain(dataclasses.asdict(feed))}
+    document["warnings"] = [*feed.warnings, *lint_feed(feed)]
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+@pytest.mark.parametrize(
+    "name", ["p20_tags.xml", "p20_tags_legacy_atom.xml", "itunes_complete.xml", "podcast_rss.xml"]
+)
+def test_the_line_is_what_json_dumps_writes_of_the_dataclasses(capsys, name: str) -> None:
+    # The command writes the dataclasses without converting them first (with orjson);
+    # its bytes must stay those of the straightforward conversion (nested dataclasses,
+    # dates, lists), in compact JSON.
+    path = str(TESTDATA / name)
+    assert main(["parse", path, "--json"]) == 0
+    feed = parse_feed((TESTDATA / name).read_bytes())
+    assert capsys.readouterr().out == _reference_line(path, feed) + "\n"
+    assert feed_line(path, feed) == compact_json(feed_document(path, feed)).encode()
+
+
+def test_what_orjson_refuses_is_written_by_the_json_module_in_the_same_form() -> None:
+    feed = parse_feed((TESTDATA / "podcast_rss.xml").read_bytes())
+    feed.episodes[0].title = "half a pair: \ud83c"  # a lone surrogate
+    feed.episodes[0].enclosure_length = 2**70  # past 64 bits
+    line = feed_line("x", feed)
+    document = json.loads(line.decode("utf-8"))  # valid UTF-8: the surrogate as an escape
+    assert document["episodes"][0]["title"] == "half a pair: \ud83c"
+    assert document["episodes"][0]["enclosure_length"] == 2**70
+    assert document["episodes"][1]["title"] == feed.episodes[1].title
+
+
+def test_the_cyclic_collector_is_on_again_after_the_command(capsys) -> None:
+    # The command pauses it while it reads; a failing source must not leave it off.
+    assert gc.isenabled()
+    assert main(["parse", str(TESTDATA / "podcast_rss.xml"), "missing.xml", "--json"]) == 1
+    assert gc.isenabled()
 
 
 def test_warnings_list_what_parse_repaired_then_what_to_fix(capsys) -> None:
