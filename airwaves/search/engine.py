@@ -36,6 +36,10 @@ CANDIDATES = 1000  # matches ranked and counted per query (see search())
 # primary key (8 kB pages of rows of some 480 bytes at 1,000,000 episodes).
 PROBE_ROWS = 2000
 ROWS_PER_PAGE = 16
+# PostgreSQL, rarer words: the newest ids read are sized to hold this many times the
+# cap at the probe's rate of matches (_newest_ids_first), so that a probe that saw a
+# few more matches than its share seldom leaves the range short.
+RANGE_FACTOR = 2
 # Title matches ranked per query: five pages of them before the body matches follow. A
 # title match is a few words a row in a narrow index, but a common word is in a title
 # in fifty, so their walk reads fifty rows for each one it keeps.
@@ -273,35 +277,89 @@ def _newest(
         if sqlite_limit is not None:
             return f"{sql} ORDER BY {table.fts}.rowid DESC LIMIT {sqlite_limit}", params
         return f"{sql} ORDER BY {table.fts}.rowid DESC LIMIT %s", [*params, cap]
+    query = parsed.to_tsquery()
+    if filters == Filters() and not checks:
+        return _newest_ids_first(connection, kind, table, query, cap, columns)
     rows = f"greatest((SELECT reltuples FROM pg_class WHERE oid = '{table.doc}'::regclass), 0)"
     probe = (
         f"(SELECT count(*) FROM (SELECT document FROM {table.doc} ORDER BY id DESC "
         f"LIMIT {PROBE_ROWS}) probe WHERE probe.document @@ to_tsquery('simple', %s)) "
         f">= least({PROBE_ROWS}, {rows}) * sqrt(%s / greatest({rows} * {ROWS_PER_PAGE}, 1))"
     )
-    query = parsed.to_tsquery()
-    if filters == Filters() and not checks:
-        where, where_params = _filters(connection, kind, filters)
-        # Only the listed-shows condition left, which few rows fail: the newest matches
-        # from the index table alone, then their rows (joined for a tenth more than the
-        # cap, instead of for every match).
-        gathered_sql = (
-            f"SELECT {columns} FROM (SELECT d.id FROM {table.doc} d "
-            "WHERE d.document @@ to_tsquery('simple', %s) ORDER BY d.id + 0 DESC LIMIT %s) d "
-            f"{_rows(table, 'd.id')} {_joins(kind)} WHERE true{where}"
-        )
-        gathered_params = [query, cap + cap // 10, *where_params]
-    else:
-        gathered_sql, gathered_params = sql, params
     union = (
         f"WITH probe AS MATERIALIZED (SELECT {probe} AS common) "
         f"SELECT * FROM ({sql} ORDER BY d.id DESC LIMIT %s) walked "
         "WHERE (SELECT common FROM probe) "
         # d.id + 0: an order the primary key cannot give, so the GIN index is read.
-        f"UNION ALL SELECT * FROM ({gathered_sql} ORDER BY d.id + 0 DESC LIMIT %s) gathered "
+        f"UNION ALL SELECT * FROM ({sql} ORDER BY d.id + 0 DESC LIMIT %s) gathered "
         "WHERE NOT (SELECT common FROM probe)"
     )
-    return union, [query, cap, *params, cap, *gathered_params, cap]
+    return union, [query, cap, *params, cap, *params, cap]
+
+
+def _newest_ids_first(
+    connection, kind: str, table: IndexedTable, query: str, cap: int, columns: str
+) -> tuple[str, list]:
+    """PostgreSQL, no filter but the listed shows': the ids of the newest matches from
+    the index table alone, then the rows of a tenth more than the cap (few rows fail
+    the listed-shows condition), each looked up by its key, instead of a row looked up
+    for every row tested.
+
+    The probe counts the matches among the newest PROBE_ROWS rows, s of them a row, and
+    the reads below run or not by one-time filters ("never executed" in the plan), so
+    that each query reads about the fewest rows for how common its words are:
+
+    - walked, for common words: down the primary key, testing each row, until the cap:
+      cap / s rows. Taken when that is fewer than the other reads: when s is at least
+      1 / (ROWS_PER_PAGE × RANGE_FACTOR) (a match every RANGE_FACTOR pages) and the
+      walk reads fewer rows than there are matches (s² ≥ cap / rows);
+    - ranged, for rarer words in a large table: the matches among the newest ids only,
+      as many ids as should hold RANGE_FACTOR times the cap at the probe's rate: the
+      GIN bitmap ANDed with the ids' BRIN index, so only the pages of that range that
+      hold a match are read (about RANGE_FACTOR × cap of them, against one a match of
+      the whole table);
+    - older: every match, from the GIN index alone, when that range would be half the
+      table or more (or the probe saw no match to size it from), or held fewer than
+      the cap (a probe that saw more than the word's share).
+    """
+    wanted = cap + cap // 10
+    doc = table.doc
+    match = "d.document @@ to_tsquery('simple', %s)"
+    rows = f"greatest((SELECT reltuples FROM pg_class WHERE oid = '{doc}'::regclass), 1)"
+    factor = ROWS_PER_PAGE * RANGE_FACTOR
+    sql = (
+        "WITH probe AS MATERIALIZED ("
+        f"SELECT count(*) FILTER (WHERE p.document @@ to_tsquery('simple', %s)) AS hits, "
+        "count(*) AS tested, max(p.id) AS high, coalesce(max(p.id) - min(p.id) + 1, 0) AS span "
+        f"FROM (SELECT id, document FROM {doc} ORDER BY id DESC LIMIT {PROBE_ROWS}) p), "
+        # whole: the range would be half the table or more, or its size a guess (no
+        # match seen): reading every match costs about as much, and tests no row twice.
+        "bounds AS MATERIALIZED (SELECT *, NOT common AND (hits = 0 OR low < "
+        f"((SELECT coalesce(min(id), 0) FROM {doc}) + high) / 2) AS whole FROM ("
+        f"SELECT hits * {factor} >= tested AND hits::float8 * hits * {rows} "
+        f">= {wanted}::float8 * tested * tested AS common, "
+        f"high - ceil({RANGE_FACTOR} * {wanted}::numeric * span / greatest(hits, 1))::bigint "
+        "AS low, hits, high FROM probe) sized), "
+        f"walked AS MATERIALIZED (SELECT d.id FROM {doc} d WHERE (SELECT common FROM bounds) "
+        f"AND {match} ORDER BY d.id DESC LIMIT {wanted}), "
+        # d.id + 0: an order the primary key cannot give, so the GIN index is read.
+        f"ranged AS MATERIALIZED (SELECT d.id FROM {doc} d "
+        "WHERE NOT (SELECT common OR whole FROM bounds) "
+        f"AND d.id > (SELECT low FROM bounds) AND {match} ORDER BY d.id + 0 DESC LIMIT {wanted}), "
+        f"older AS MATERIALIZED (SELECT d.id FROM {doc} d WHERE NOT (SELECT common FROM bounds) "
+        f"AND ((SELECT whole FROM bounds) OR (SELECT count(*) FROM ranged) < {wanted}) "
+        f"AND {match} ORDER BY d.id + 0 DESC LIMIT {wanted}) "
+        # The ids as an array: the planner looks each row up by its key instead of
+        # hashing a whole table of shows for a thousand of them.
+        f"SELECT {columns} FROM unnest(ARRAY(SELECT id FROM walked UNION SELECT id FROM ranged "
+        f"UNION SELECT id FROM older ORDER BY id DESC LIMIT {wanted})) AS d(id) "
+        f"{_rows(table, 'd.id')} {_joins(kind)} WHERE true"
+    )
+    where, where_params = _filters(connection, kind, Filters())
+    return (
+        f"SELECT * FROM ({sql}{where} ORDER BY d.id DESC LIMIT %s) newest",
+        [query, query, query, query, *where_params, cap],
+    )
 
 
 def _any_excluded(connection, parsed: ParsedQuery) -> str:
