@@ -279,7 +279,7 @@ def _newest(
         return f"{sql} ORDER BY {table.fts}.rowid DESC LIMIT %s", [*params, cap]
     query = parsed.to_tsquery()
     if filters == Filters() and not checks:
-        return _newest_ids_first(connection, kind, table, query, cap, columns)
+        return _newest_ids_first(connection, kind, table, query, cap, columns, sql, params)
     rows = f"greatest((SELECT reltuples FROM pg_class WHERE oid = '{table.doc}'::regclass), 0)"
     probe = (
         f"(SELECT count(*) FROM (SELECT document FROM {table.doc} ORDER BY id DESC "
@@ -298,19 +298,25 @@ def _newest(
 
 
 def _newest_ids_first(
-    connection, kind: str, table: IndexedTable, query: str, cap: int, columns: str
+    connection,
+    kind: str,
+    table: IndexedTable,
+    query: str,
+    cap: int,
+    columns: str,
+    walk: str,
+    walk_params: list,
 ) -> tuple[str, list]:
-    """PostgreSQL, no filter but the listed shows': the ids of the newest matches from
-    the index table alone, then the rows of a tenth more than the cap (few rows fail
-    the listed-shows condition), each looked up by its key, instead of a row looked up
-    for every row tested.
+    """PostgreSQL, no filter but the listed shows' (`walk`, the matches joined to their
+    rows, and its params): the newest matches.
 
     The probe counts the matches among the newest PROBE_ROWS rows, s of them a row, and
     the reads below run or not by one-time filters ("never executed" in the plan), so
     that each query reads about the fewest rows for how common its words are:
 
     - walked, for common words: down the primary key, testing each row, until the cap:
-      cap / s rows. Taken when that is fewer than the other reads: when s is at least
+      cap / s rows, joined to theirs as they come (a merge down both primary keys,
+      neighbouring rows a page). Taken when that is fewer than the other reads: when s is at least
       1 / (ROWS_PER_PAGE × RANGE_FACTOR) (a match every RANGE_FACTOR pages) and the
       walk reads fewer rows than there are matches (s² ≥ cap / rows);
     - ranged, for rarer words in a large table: the matches among the newest ids only,
@@ -321,6 +327,10 @@ def _newest_ids_first(
     - older: every match, from the GIN index alone, when that range would be half the
       table or more (or the probe saw no match to size it from), or held fewer than
       the cap (a probe that saw more than the word's share).
+
+    The ids the last two find are joined to their rows after, for a tenth more than
+    the cap (few rows fail the listed-shows condition), each row looked up by its key,
+    instead of a row for every match.
     """
     wanted = cap + cap // 10
     doc = table.doc
@@ -340,8 +350,8 @@ def _newest_ids_first(
         f">= {wanted}::float8 * tested * tested AS common, "
         f"high - ceil({RANGE_FACTOR} * {wanted}::numeric * span / greatest(hits, 1))::bigint "
         "AS low, hits, high FROM probe) sized), "
-        f"walked AS MATERIALIZED (SELECT d.id FROM {doc} d WHERE (SELECT common FROM bounds) "
-        f"AND {match} ORDER BY d.id DESC LIMIT {wanted}), "
+        f"walked AS MATERIALIZED ({walk} AND (SELECT common FROM bounds) "
+        f"ORDER BY d.id DESC LIMIT {cap:d}), "
         # d.id + 0: an order the primary key cannot give, so the GIN index is read.
         f"ranged AS MATERIALIZED (SELECT d.id FROM {doc} d "
         "WHERE NOT (SELECT common OR whole FROM bounds) "
@@ -349,16 +359,17 @@ def _newest_ids_first(
         f"older AS MATERIALIZED (SELECT d.id FROM {doc} d WHERE NOT (SELECT common FROM bounds) "
         f"AND ((SELECT whole FROM bounds) OR (SELECT count(*) FROM ranged) < {wanted}) "
         f"AND {match} ORDER BY d.id + 0 DESC LIMIT {wanted}) "
+        "SELECT * FROM walked UNION ALL SELECT * FROM ("
         # The ids as an array: the planner looks each row up by its key instead of
         # hashing a whole table of shows for a thousand of them.
-        f"SELECT {columns} FROM unnest(ARRAY(SELECT id FROM walked UNION SELECT id FROM ranged "
-        f"UNION SELECT id FROM older ORDER BY id DESC LIMIT {wanted})) AS d(id) "
-        f"{_rows(table, 'd.id')} {_joins(kind)} WHERE true"
+        f"SELECT {columns} FROM unnest(ARRAY(SELECT id FROM ranged UNION SELECT id FROM older "
+        f"ORDER BY id DESC LIMIT {wanted})) AS d(id) {_rows(table, 'd.id')} {_joins(kind)} "
+        "WHERE NOT (SELECT common FROM bounds)"
     )
     where, where_params = _filters(connection, kind, Filters())
     return (
-        f"SELECT * FROM ({sql}{where} ORDER BY d.id DESC LIMIT %s) newest",
-        [query, query, query, query, *where_params, cap],
+        f"{sql}{where} ORDER BY d.id DESC LIMIT {cap:d}) gathered",
+        [query, *walk_params, query, query, *where_params],
     )
 
 
