@@ -316,9 +316,11 @@ def _newest_ids_first(
 
     - walked, for common words: down the primary key, testing each row, until the cap:
       cap / s rows, joined to theirs as they come (a merge down both primary keys,
-      neighbouring rows a page). Taken when that is fewer than the other reads: when s is at least
-      1 / (ROWS_PER_PAGE × RANGE_FACTOR) (a match every RANGE_FACTOR pages) and the
-      walk reads fewer rows than there are matches (s² ≥ cap / rows);
+      neighbouring rows a page). Taken when that is fewer than the other reads: when
+      s is at least 1 / (rows a page × RANGE_FACTOR), a match every RANGE_FACTOR pages
+      (some 16 rows a page in the full index, over a hundred in the titles'), and the
+      walk reads fewer rows than there are matches (s² ≥ cap / rows), both read from
+      the table's statistics;
     - ranged, for rarer words in a large table: the matches among the newest ids only,
       as many ids as should hold RANGE_FACTOR times the cap at the probe's rate: the
       GIN bitmap ANDed with the ids' BRIN index, so only the pages of that range that
@@ -335,8 +337,10 @@ def _newest_ids_first(
     wanted = cap + cap // 10
     doc = table.doc
     match = "d.document @@ to_tsquery('simple', %s)"
-    rows = f"greatest((SELECT reltuples FROM pg_class WHERE oid = '{doc}'::regclass), 1)"
-    factor = ROWS_PER_PAGE * RANGE_FACTOR
+    size = (
+        "(SELECT greatest(reltuples, 1) AS rows, greatest(relpages, 1) AS pages "
+        f"FROM pg_class WHERE oid = '{doc}'::regclass)"
+    )
     sql = (
         "WITH probe AS MATERIALIZED ("
         f"SELECT count(*) FILTER (WHERE p.document @@ to_tsquery('simple', %s)) AS hits, "
@@ -346,10 +350,10 @@ def _newest_ids_first(
         # match seen): reading every match costs about as much, and tests no row twice.
         "bounds AS MATERIALIZED (SELECT *, NOT common AND (hits = 0 OR low < "
         f"((SELECT coalesce(min(id), 0) FROM {doc}) + high) / 2) AS whole FROM ("
-        f"SELECT hits * {factor} >= tested AND hits::float8 * hits * {rows} "
-        f">= {wanted}::float8 * tested * tested AS common, "
+        f"SELECT hits * {RANGE_FACTOR} * size.rows / size.pages >= tested "
+        f"AND hits::float8 * hits * size.rows >= {wanted}::float8 * tested * tested AS common, "
         f"high - ceil({RANGE_FACTOR} * {wanted}::numeric * span / greatest(hits, 1))::bigint "
-        "AS low, hits, high FROM probe) sized), "
+        f"AS low, hits, high FROM probe, {size} size) sized), "
         f"walked AS MATERIALIZED ({walk} AND (SELECT common FROM bounds) "
         f"ORDER BY d.id DESC LIMIT {cap:d}), "
         # d.id + 0: an order the primary key cannot give, so the GIN index is read.

@@ -64,8 +64,7 @@ def test_a_common_and_a_rare_word_find_their_newest_matches(catalogue):
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
-def test_postgresql_walks_for_a_common_word_and_gathers_a_rare_one(catalogue, monkeypatch):
-    monkeypatch.setattr(engine, "ROWS_PER_PAGE", 1)  # walk from one match in two rows
+def test_postgresql_walks_for_a_common_word_and_gathers_a_rare_one(catalogue):
     assert reads_run("toast") == ["walked"]
     # Two matches in sixty rows: a range sized from them would be every id, so every
     # match is read from the GIN index alone.
@@ -79,7 +78,6 @@ def jam(monkeypatch):
     seen there, the range (24 ids) holds five matches: too few."""
     monkeypatch.setattr(engine, "CANDIDATES", 5)
     monkeypatch.setattr(engine, "PROBE_ROWS", 20)
-    monkeypatch.setattr(engine, "ROWS_PER_PAGE", 2)  # walk from one match in two rows
     monkeypatch.setattr(engine, "RANGE_FACTOR", 1)
     show = make_show("Pantry")
     rows = {}
@@ -97,7 +95,6 @@ def test_a_range_of_ids_too_short_for_the_cap_is_followed_by_the_older_matches(j
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
 def test_postgresql_reads_the_older_matches_only_when_the_range_is_short(jam, monkeypatch):
     assert reads_run("jam") == ["ranged", "older"]
-    monkeypatch.setattr(engine, "ROWS_PER_PAGE", 1)
     monkeypatch.setattr(engine, "RANGE_FACTOR", 3)  # 72 ids: all of them
     assert reads_run("jam") == ["older"]
     assert newest("jam") == [jam[n] for n in (54, 53, 52, 51, 50, 2)]
