@@ -316,11 +316,11 @@ def _newest_ids_first(
 
     - walked, for common words: down the primary key, testing each row, until the cap:
       cap / s rows, joined to theirs as they come (a merge down both primary keys,
-      neighbouring rows a page). Taken when that is fewer than the other reads: when
-      s is at least 1 / (rows a page × RANGE_FACTOR), a match every RANGE_FACTOR pages
-      (some 16 rows a page in the full index, over a hundred in the titles'), and the
-      walk reads fewer rows than there are matches (s² ≥ cap / rows), both read from
-      the table's statistics;
+      neighbouring rows a page). Taken when the range below would test half as many
+      rows or more: when s is at least 1 / (rows a page × 2 × RANGE_FACTOR), a match
+      every 2 × RANGE_FACTOR pages (some 16 rows a page in the full index, over a
+      hundred in the titles'), and the walk reads fewer rows than there are matches
+      (s² ≥ cap / rows), both read from the table's statistics;
     - ranged, for rarer words in a large table: the matches among the newest ids only,
       as many ids as should hold RANGE_FACTOR times the cap at the probe's rate: the
       GIN bitmap ANDed with the ids' BRIN index, so only the pages of that range that
@@ -350,7 +350,7 @@ def _newest_ids_first(
         # match seen): reading every match costs about as much, and tests no row twice.
         "bounds AS MATERIALIZED (SELECT *, NOT common AND (hits = 0 OR low < "
         f"((SELECT coalesce(min(id), 0) FROM {doc}) + high) / 2) AS whole FROM ("
-        f"SELECT hits * {RANGE_FACTOR} * size.rows / size.pages >= tested "
+        f"SELECT hits * {2 * RANGE_FACTOR} * size.rows / size.pages >= tested "
         f"AND hits::float8 * hits * size.rows >= {wanted}::float8 * tested * tested AS common, "
         f"high - ceil({RANGE_FACTOR} * {wanted}::numeric * span / greatest(hits, 1))::bigint "
         f"AS low, hits, high FROM probe, {size} size) sized), "
