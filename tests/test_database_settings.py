@@ -51,3 +51,21 @@ def test_postgresql_connections_closed_after_a_request_are_used_again():
 
     # Without the pool, each would be a server process of its own.
     assert len(set(server_processes)) < len(server_processes)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_the_pool_is_closed_before_crawler_processes_are_forked():
+    from airwaves.crawler.jobs import close_connections_before_fork
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    pool = connection.pool
+
+    close_connections_before_fork()
+
+    # Forked children would otherwise share its idle connections' sockets.
+    assert pool.closed
+    with connection.cursor() as cursor:  # a new pool, opened when needed
+        cursor.execute("SELECT 1")
+    assert connection.pool is not pool and not connection.pool.closed
