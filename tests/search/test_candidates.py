@@ -102,3 +102,27 @@ def test_postgresql_reads_the_older_matches_only_when_the_range_is_short(jam, mo
     monkeypatch.setattr(engine, "RANGE_FACTOR", 1)
     assert reads_run("jam") == ["ranged"]
     assert newest("jam") == [jam[n] for n in (54, 53, 52, 51)]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_reindex_leaves_the_ranges_of_ids_summarized():
+    from airwaves.search import schema
+
+    show = make_show("Long notes")
+    words = " ".join(f"word{n}" for n in range(120))  # rows of 1 kB or so in the index
+    show.episodes.bulk_create(
+        show.episodes.model(
+            podcast=show, title=f"Notes {n}", slug=f"n{n}", guid=f"n{n}", description=words
+        )
+        for n in range(1200)
+    )
+
+    schema.rebuild(connection, tables=(schema.BY_KIND["episode"],))
+
+    # More than one range of 128 pages: written by the rebuild, they would be read whole
+    # by every search until a vacuum summarized them.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_relation_size('search_episode_doc') / 8192")
+        assert cursor.fetchone()[0] > 128
+        cursor.execute("SELECT brin_summarize_new_values('search_episode_doc_id_range')")
+        assert cursor.fetchone()[0] == 0
