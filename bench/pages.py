@@ -16,6 +16,11 @@ over asyncio (keep-alive connections, nothing but the request line, Host and Coo
    --seconds, for the episode page and, as the reference, for a static file served by
    the same process (whitenoise).
 
+With --against DIR (another checkout of Airwaves, e.g. `git archive main | tar -x -C DIR`),
+a second server is started from DIR on the same database, and step 1 is replaced by the
+logged-in latency of both side by side: each request goes to one server, then the same
+to the other (in turn which first), so that both are measured under the same load.
+
 Prints a Markdown table for docs/benchmarks.md. Not a test: CI never runs it.
 """
 
@@ -24,10 +29,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import secrets
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -93,6 +100,25 @@ async def latencies(port: int, path: str, requests: int, cookie: str) -> list[fl
         times.append((time.perf_counter() - started) * 1000)
     await connection.close()
     return times
+
+
+async def side_by_side(ports: dict[str, int], path: str, requests: int, cookie: str):
+    """p50 of each server's answers to the same requests, sent to each in turn."""
+    connections = {name: Connection(port, cookie) for name, port in ports.items()}
+    for name, connection in connections.items():  # warm
+        status, _ = await connection.get(path)
+        if status != 200:
+            raise SystemExit(f"{name}: {path} answered {status}")
+    times: dict[str, list[float]] = {name: [] for name in connections}
+    names = list(connections)
+    for n in range(requests):
+        for name in names if n % 2 == 0 else names[::-1]:
+            started = time.perf_counter()
+            await connections[name].get(path)
+            times[name].append((time.perf_counter() - started) * 1000)
+    for connection in connections.values():
+        await connection.close()
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 async def throughput(port: int, path: str, connections: int, seconds: float, cookie: str):
@@ -181,9 +207,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--throughput-only", action="store_true", help="skip the latencies (step 1)"
     )
+    parser.add_argument(
+        "--against",
+        metavar="DIR",
+        help="another checkout: logged-in latencies of its server and this one's, side by side",
+    )
     args = parser.parse_args(argv)
     if args.postgres:
         os.environ["DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{args.postgres}"
+    if args.against:
+        # One secret key for both servers, so that one session cookie logs in to both.
+        os.environ.setdefault("AIRWAVES_SECRET_KEY", secrets.token_urlsafe(50))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "airwaves.settings")
     import django
 
@@ -203,8 +237,34 @@ def main(argv: list[str] | None = None) -> int:
         cwd=ROOT,
         env=os.environ.copy(),
     )
+    other = None
+    if args.against:
+        other_port = free_port()
+        # A data directory of its own: its static files are collected from its sources.
+        other_data = Path(os.environ.get("AIRWAVES_DATA_DIR") or tempfile.gettempdir()) / "against"
+        other = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "airwaves.cli", "serve", "--no-crawl"),
+                *("--port", str(other_port), "--workers", str(args.workers)),
+            ],
+            cwd=args.against,
+            env={**os.environ, "AIRWAVES_DATA_DIR": str(other_data)},
+        )
     try:
         wait_for_server(port, server)
+        if other is not None:
+            wait_for_server(other_port, other)
+            load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+            print(f"\nlogged in, p50 of {args.requests} each, load average before: {load}\n")
+            print(f"| page | {args.against} | this checkout |")
+            print("| --- | ---: | ---: |")
+            for name, path in pages.items():
+                ports = {"against": other_port, "this": port}
+                p50 = asyncio.run(side_by_side(ports, path, args.requests, cookie))
+                print(f"| {name} | {p50['against']:.1f} ms | {p50['this']:.1f} ms |", flush=True)
+            load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+            print(f"\nload average after: {load}")
+            return 0
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(
             f"\n{connection.vendor}, {args.requests} requests a page (search: fewer),"
@@ -239,8 +299,10 @@ def main(argv: list[str] | None = None) -> int:
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"\nload average after: {load}")
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (server, other):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
     return 0
 
 

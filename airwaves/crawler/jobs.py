@@ -142,6 +142,17 @@ def _pass_in_child(_: int) -> PassSummary:
     return crawl_pass()
 
 
+def close_connections_before_fork() -> None:
+    """Children are forked: they must not inherit this process's database connections,
+    nor the PostgreSQL pool's (its idle connections would be one socket used by two
+    processes). Each process opens its own when it next needs one."""
+    connections.close_all()
+    for connection in connections.all(initialized_only=True):
+        close_pool = getattr(connection, "close_pool", None)
+        if close_pool is not None:
+            close_pool()
+
+
 def crawl_pass_in_processes(processes: int, include_all: bool = False) -> PassSummary:
     """One pass shared by several processes (one per core): the claims keep them off
     each other's feeds, so together they refresh every due feed once."""
@@ -149,8 +160,7 @@ def crawl_pass_in_processes(processes: int, include_all: bool = False) -> PassSu
         return crawl_pass(include_all=include_all)
     if include_all:
         make_all_due(timezone.now())
-    # Children are forked: they must not inherit this process's database connections.
-    connections.close_all()
+    close_connections_before_fork()
     context = multiprocessing.get_context("fork")
     with context.Pool(processes) as pool:
         parts = pool.map(_pass_in_child, range(processes))
@@ -170,7 +180,7 @@ def crawl_forever_in_processes(
         return
     if include_all_first:
         make_all_due(timezone.now())
-    connections.close_all()
+    close_connections_before_fork()
     context = multiprocessing.get_context("fork")
     children = [context.Process(target=_forever_in_child, daemon=True) for _ in range(processes)]
     for child in children:

@@ -158,11 +158,14 @@ def rebuild(connection, tables: tuple[IndexedTable, ...] = TABLES) -> dict[str, 
                 cursor.execute(f"TRUNCATE {table.doc}")
                 cursor.execute(
                     f"INSERT INTO {table.doc} (id, document) "
-                    f"SELECT t.id, {_tsvector(table, 't')} FROM {table.table} t"
+                    f"SELECT t.id, {_tsvector(table, 't')} FROM {table.table} t ORDER BY t.id"
                 )
                 # Statistics now, not when autovacuum gets round to it: without them the
                 # planner takes a common word for a rare one and reads every match.
                 cursor.execute(f"ANALYZE {table.doc}")
+                # And the ids' page ranges: unsummarized, every page would match any
+                # range of ids (engine._newest_ids_first would read every match).
+                cursor.execute(f"SELECT brin_summarize_new_values('{table.doc}_id_range')")
             where = " WHERE kind = 'transcript' AND text <> ''" if table is TRANSCRIPTS else ""
             cursor.execute(f"SELECT count(*) FROM {table.table}{where}")
             counts[table.kind] = cursor.fetchone()[0]
@@ -212,6 +215,13 @@ def _postgres_install(table: IndexedTable) -> list[str]:
     return [
         f"CREATE TABLE IF NOT EXISTS {table.doc} (id bigint PRIMARY KEY, document tsvector NOT NULL)",
         f"CREATE INDEX IF NOT EXISTS {table.doc}_document ON {table.doc} USING gin (document)",
+        # The ids' page ranges (rows go in in id order: the triggers append, reindex
+        # writes them sorted), ANDed with the GIN bitmap so that a search reads the
+        # matches among the newest ids alone (engine._newest_ids_first).
+        f"CREATE INDEX IF NOT EXISTS {table.doc}_id_range ON {table.doc} USING brin (id)",
+        # Page ranges filled since the last vacuum are summarized by autovacuum's work
+        # items as they fill; until then a range is read whole (rebuild() summarizes).
+        f"ALTER INDEX {table.doc}_id_range SET (autosummarize = on)",
         # A search reads a thousand rows or so (engine._newest): starting worker
         # processes for that costs more than it saves, the more so on a busy server.
         f"ALTER TABLE {table.doc} SET (parallel_workers = 0)",

@@ -94,9 +94,9 @@ def test_ten_thousand_words_cost_one_bounded_query_per_step(client, catalogue):
 
     assert response.status_code == 200
     assert "Only the first 12 words" in response.content.decode()
-    # Episodes: three candidate sets (full index, titles, transcripts), each of two
-    # branches on PostgreSQL; the words themselves are parameters.
-    assert max(len(q["sql"]) for q in queries.captured_queries) < 8000
+    # Episodes: three candidate sets (full index, titles, transcripts), each a probe
+    # and three reads on PostgreSQL; the words themselves are parameters.
+    assert max(len(q["sql"]) for q in queries.captured_queries) < 12_000
 
 
 @pytest.mark.parametrize(
