@@ -63,8 +63,18 @@ def test_a_common_and_a_rare_word_find_their_newest_matches(catalogue):
     assert newest("marmalade", language="en") == []  # the show has no language
 
 
+@pytest.fixture
+def compacted():
+    """The index tables rewritten without the dead rows earlier tests' rolled-back
+    inserts left (many pages of them: the walk's choice reads rows a page from the
+    table's statistics, and would see a bloated table as a sparse one)."""
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM FULL search_episode_doc, search_episode_title_doc")
+
+
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
-def test_postgresql_walks_for_a_common_word_and_gathers_a_rare_one(catalogue):
+@pytest.mark.django_db(transaction=True)  # VACUUM runs outside a transaction
+def test_postgresql_walks_for_a_common_word_and_gathers_a_rare_one(compacted, catalogue):
     assert reads_run("toast") == ["walked"]
     # Two matches in sixty rows: a range sized from them would be every id, so every
     # match is read from the GIN index alone.
