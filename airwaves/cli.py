@@ -248,6 +248,21 @@ def _cyclic_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _free_small_blocks_as_they_come() -> None:
+    """glibc keeps freed small blocks in "fastbins" and merges them all at the next
+    larger allocation. A parsed feed's tree is millions of small libxml2 blocks, so after
+    a 10,000-episode feed that merge is a tenth of a second in one go (about a tenth of
+    the command); M_MXFAST 0 frees each where it lies instead, which costs less in all.
+    The command's process only, and a no-op where the C library is not glibc."""
+    try:
+        import ctypes
+
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(1, 0)  # M_MXFAST
+
+
 def _write_line(out: TextIO, line: bytes) -> None:
     """A line of UTF-8 to a text stream: to its bytes underneath when it has them (20 MB
     of JSON need not be decoded to be encoded again)."""
@@ -268,6 +283,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
     failed = 0
     out = sys.stdout
+    _free_small_blocks_as_they_come()
     # What parse builds holds no reference cycles and is freed by reference counting, but
     # the cyclic collector would walk it again and again while it grows: a quarter of the
     # command's time on a 10,000-episode feed. The command reads one source at a time in
