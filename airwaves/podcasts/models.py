@@ -250,8 +250,9 @@ class Podcast(models.Model):
 class Episode(models.Model):
     podcast = models.ForeignKey(Podcast, models.CASCADE, related_name="episodes")
     # Unique per podcast and never changed once set, so the page keeps its URL
-    # when the publisher edits the title.
-    slug = models.SlugField(max_length=120)
+    # when the publisher edits the title. Looked up with its show only, which
+    # episode_unique_slug serves: no index of its own.
+    slug = models.SlugField(max_length=120, db_index=False)
     # Identity within the feed: the item's GUID, else its enclosure URL, else its link.
     guid = models.CharField(max_length=512)
     # Digest of the item's XML as last read (parse_common.item_digest): a refresh does
