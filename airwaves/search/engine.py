@@ -25,6 +25,7 @@ import html
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 from typing import NamedTuple
 
 from airwaves.search.query import ParsedQuery
@@ -40,6 +41,15 @@ ROWS_PER_PAGE = 16
 # cap at the probe's rate of matches (_newest_ids_first), so that a probe that saw a
 # few more matches than its share seldom leaves the range short.
 RANGE_FACTOR = 2
+# PostgreSQL: how long a process keeps what an index table's statistics say of it
+# (_IndexStats), which decide how its newest matches are read.
+STATS_SECONDS = 300
+# PostgreSQL: about how many rows' tsvectors are tested in the time one more page read
+# takes (pages outside shared buffers come from the system's cache).
+RECHECKS_A_PAGE = 20
+# PostgreSQL: words with a match every WALK_PAGES pages of the index table or more are
+# read by walking down its primary key (_newest_ids_first).
+WALK_PAGES = 2 * RANGE_FACTOR
 # Title matches ranked per query: five pages of them before the body matches follow. A
 # title match is a few words a row in a narrow index, but a common word is in a title
 # in fifty, so their walk reads fifty rows for each one it keeps.
@@ -278,11 +288,11 @@ def _newest(
             return f"{sql} ORDER BY {table.fts}.rowid DESC LIMIT {sqlite_limit}", params
         return f"{sql} ORDER BY {table.fts}.rowid DESC LIMIT %s", [*params, cap]
     query = parsed.to_tsquery()
-    if filters == Filters() and not checks and not title_only and kind == "episode":
+    if filters == Filters() and not checks and kind != "station":
         # The episodes' full index (or the transcripts'), a million rows of some 480
         # bytes: see there. The shows' (50,000 at that size) and the titles' (rows of
         # a few words) are read as below, which measured as fast or faster for them.
-        return _newest_ids_first(connection, kind, table, query, cap, columns, sql, params)
+        return _newest_ids_first(connection, kind, table, parsed, cap, columns)
     rows = f"greatest((SELECT reltuples FROM pg_class WHERE oid = '{table.doc}'::regclass), 0)"
     probe = (
         f"(SELECT count(*) FROM (SELECT document FROM {table.doc} ORDER BY id DESC "
@@ -317,80 +327,142 @@ def _newest_ids_first(
     connection,
     kind: str,
     table: IndexedTable,
-    query: str,
+    parsed: ParsedQuery,
     cap: int,
     columns: str,
-    walk: str,
-    walk_params: list,
 ) -> tuple[str, list]:
-    """PostgreSQL, no filter but the listed shows' (`walk`, the matches joined to their
-    rows, and its params): the newest matches.
+    """PostgreSQL, no filter but the listed shows': the newest matches, their ids read
+    from the index table alone, then their rows by key (for a tenth more than the cap:
+    few rows fail the listed-shows condition) instead of a row for every match.
 
-    The probe counts the matches among the newest PROBE_ROWS rows, s of them a row, and
-    the reads below run or not by one-time filters ("never executed" in the plan), so
-    that each query reads about the fewest rows for how common its words are:
+    How the ids are read depends on the share s of the index's rows the query matches,
+    estimated from the index table's own statistics (the lexemes' frequencies that
+    ANALYZE keeps, read by _IndexStats), as PostgreSQL's planner estimates it:
 
-    - walked, for common words: down the primary key, testing each row, until the cap:
-      cap / s rows, joined to theirs as they come (a merge down both primary keys,
-      neighbouring rows a page). Taken when the range below would test half as many
-      rows or more: when s is at least 1 / (rows a page × 2 × RANGE_FACTOR), a match
-      every 2 × RANGE_FACTOR pages (some 16 rows a page in the full index of
-      episodes), and the walk reads fewer rows than there are matches
-      (s² ≥ cap / rows), both read from the table's statistics;
-    - ranged, for rarer words in a large table: the matches among the newest ids only,
-      as many ids as should hold RANGE_FACTOR times the cap at the probe's rate: the
-      GIN bitmap ANDed with the ids' BRIN index, so only the pages of that range that
-      hold a match are read (about RANGE_FACTOR × cap of them, against one a match of
-      the whole table);
-    - older: every match, from the GIN index alone, when that range would be half the
-      table or more (or the probe saw no match to size it from), or held fewer than
-      the cap (a probe that saw more than the word's share).
+    - few matches in all (s × rows at most 2 × RANGE_FACTOR × the cap, times what a
+      range's page costs over a match's, see reading()): every match, from the GIN
+      index alone ("older");
+    - common words (s at least 1 / (WALK_PAGES × rows a page), a match every
+      WALK_PAGES pages): a walk down the primary key from the newest id, testing each
+      row, until the cap ("walked"): about cap / s neighbouring rows;
+    - rarer words: the matches among the newest ids only ("ranged"), as many ids as
+      should hold RANGE_FACTOR times the cap, the GIN bitmap ANDed with the ids' BRIN
+      index, so that only the pages of that range that hold a match are read (about
+      RANGE_FACTOR × cap of them, against one a match of the whole index).
 
-    The ids the last two find are joined to their rows after, for a tenth more than
-    the cap (few rows fail the listed-shows condition), each row looked up by its key,
-    instead of a row for every match.
+    The walk stops at the same bound as the range, so that words whose newest rows
+    hold fewer of them than the statistics say cost at most that range. When the
+    walk or the range found fewer than the cap, the matches below it follow, from the
+    GIN index ("older"); a range of half the index or more is read as "older" at once.
     """
     wanted = cap + cap // 10
     doc = table.doc
     match = "d.document @@ to_tsquery('simple', %s)"
-    size = (
-        "(SELECT greatest(reltuples, 1) AS rows, greatest(relpages, 1) AS pages "
-        f"FROM pg_class WHERE oid = '{doc}'::regclass)"
-    )
-    sql = (
-        "WITH probe AS MATERIALIZED ("
-        f"SELECT count(*) FILTER (WHERE p.document @@ to_tsquery('simple', %s)) AS hits, "
-        "count(*) AS tested, max(p.id) AS high, coalesce(max(p.id) - min(p.id) + 1, 0) AS span "
-        f"FROM (SELECT id, document FROM {doc} ORDER BY id DESC LIMIT {PROBE_ROWS}) p), "
-        # whole: the range would be half the table or more, or its size a guess (no
-        # match seen): reading every match costs about as much, and tests no row twice.
-        "bounds AS MATERIALIZED (SELECT *, NOT common AND (hits = 0 OR low < "
-        f"((SELECT coalesce(min(id), 0) FROM {doc}) + high) / 2) AS whole FROM ("
-        f"SELECT hits * {2 * RANGE_FACTOR} * size.rows / size.pages >= tested "
-        f"AND hits::float8 * hits * size.rows >= {wanted}::float8 * tested * tested AS common, "
-        f"high - ceil({RANGE_FACTOR} * {wanted}::numeric * span / greatest(hits, 1))::bigint "
-        f"AS low, hits, high FROM probe, {size} size) sized), "
-        f"walked AS MATERIALIZED ({walk} AND (SELECT common FROM bounds) "
-        f"ORDER BY d.id DESC LIMIT {cap:d}), "
-        # d.id + 0: an order the primary key cannot give, so the GIN index is read.
-        f"ranged AS MATERIALIZED (SELECT d.id FROM {doc} d "
-        "WHERE NOT (SELECT common OR whole FROM bounds) "
-        f"AND d.id > (SELECT low FROM bounds) AND {match} ORDER BY d.id + 0 DESC LIMIT {wanted}), "
-        f"older AS MATERIALIZED (SELECT d.id FROM {doc} d WHERE NOT (SELECT common FROM bounds) "
-        f"AND ((SELECT whole FROM bounds) OR (SELECT count(*) FROM ranged) < {wanted}) "
-        f"AND {match} ORDER BY d.id + 0 DESC LIMIT {wanted}) "
-        "SELECT * FROM walked UNION ALL SELECT * FROM ("
-        # The ids as an array: the planner looks each row up by its key instead of
-        # hashing a whole table of shows for a thousand of them.
-        f"SELECT {columns} FROM unnest(ARRAY(SELECT id FROM ranged UNION SELECT id FROM older "
-        f"ORDER BY id DESC LIMIT {wanted})) AS d(id) {_rows(table, 'd.id')} {_joins(kind)} "
-        "WHERE NOT (SELECT common FROM bounds)"
-    )
+    query = parsed.to_tsquery()
+    stats = _IndexStats.of(connection, doc)
+    read, low = reading(stats, stats.share(parsed) if stats else 0.0, wanted)
+    if read == "older":
+        ids = f"SELECT d.id FROM {doc} d WHERE {match} ORDER BY d.id + 0 DESC LIMIT {wanted}"
+        params = [query]
+    else:
+        # d.id + 0: an order the primary key cannot give, so the bitmaps are read.
+        order = "d.id" if read == "walked" else "d.id + 0"
+        ids = (
+            f"WITH first AS MATERIALIZED (SELECT d.id FROM {doc} d WHERE d.id > {low:d} "
+            f"AND {match} ORDER BY {order} DESC LIMIT {wanted}) "
+            "SELECT id FROM first UNION ALL SELECT * FROM ("
+            f"SELECT d.id FROM {doc} d WHERE (SELECT count(*) FROM first) < {wanted} "
+            f"AND d.id <= {low:d} AND {match} ORDER BY d.id + 0 DESC LIMIT {wanted}) older"
+        )
+        params = [query, query]
     where, where_params = _filters(connection, kind, Filters())
     return (
-        f"{sql}{where} ORDER BY d.id DESC LIMIT {cap:d}) gathered",
-        [query, *walk_params, query, query, *where_params],
+        # The ids as an array: the planner looks each row up by its key instead of
+        # hashing a whole table of shows for a thousand of them.
+        f"SELECT * FROM (SELECT {columns} FROM unnest(ARRAY(SELECT id FROM ({ids}) ids "
+        f"ORDER BY id DESC LIMIT {wanted})) AS d(id) {_rows(table, 'd.id')} {_joins(kind)} WHERE true{where} "
+        f"ORDER BY d.id DESC LIMIT {cap:d}) gathered",
+        [*params, *where_params],
     )
+
+
+def reading(stats: _IndexStats | None, share: float, wanted: int) -> tuple[str, int]:
+    """How _newest_ids_first reads the `wanted` newest matches of a query that matches
+    `share` of an index's rows: ("older", 0) for every match from the GIN index, or
+    ("walked" or "ranged", low) for the matches above the id `low` first."""
+    if not stats or not share:
+        return "older", 0
+    need = RANGE_FACTOR * wanted / share  # rows, to hold RANGE_FACTOR × wanted matches
+    # A range's pages are read whole (the BRIN bitmap is lossy): each page with a match
+    # costs a test of every row on it, where reading every match costs a page a match.
+    page_cost = 1 + stats.rows_a_page / RECHECKS_A_PAGE
+    if share * stats.rows <= 2 * RANGE_FACTOR * wanted * page_cost or need >= stats.rows / 2:
+        return "older", 0
+    low = stats.high - int(need * stats.spread) - 1
+    return ("walked" if share * stats.rows_a_page * WALK_PAGES >= 1 else "ranged"), low
+
+
+class _IndexStats:
+    """What PostgreSQL's statistics say of one index table: its rows, rows a page, ids,
+    and how often its most common lexemes occur (ANALYZE's sample; autovacuum keeps it
+    current, `airwaves reindex` refreshes it). Read once every STATS_SECONDS per
+    process: they only steer which read runs (_newest_ids_first), never what is found."""
+
+    _kept: dict[tuple[str, str], tuple[float, _IndexStats | None]] = {}
+
+    def __init__(self, rows, pages, low, high, lexemes, freqs):
+        self.rows = max(float(rows), 1.0)
+        self.rows_a_page = self.rows / max(pages, 1)
+        self.high = int(high)
+        self.spread = max((self.high - int(low) + 1) / self.rows, 1.0)  # ids a row
+        self.freqs = dict(zip(lexemes, freqs, strict=False))
+        # Past the lexemes, ANALYZE stores the lowest and highest frequency kept: a
+        # lexeme not kept is rarer than the lowest (the planner takes half of it).
+        self.unlisted = freqs[len(lexemes)] / 2 if len(freqs) > len(lexemes) else 0.0
+
+    @classmethod
+    def of(cls, connection, doc: str) -> _IndexStats | None:
+        key = (connection.settings_dict["NAME"], doc)
+        now = monotonic()
+        kept = cls._kept.get(key)
+        if kept and now - kept[0] < STATS_SECONDS:
+            return kept[1]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.reltuples, c.relpages, s.most_common_elems::text::text[], "
+                "s.most_common_elem_freqs FROM pg_class c LEFT JOIN pg_stats s "
+                "ON s.schemaname = current_schema() AND s.tablename = c.relname "
+                "AND s.attname = 'document' WHERE c.oid = %s::regclass",
+                [doc],
+            )
+            rows, pages, lexemes, freqs = cursor.fetchone()
+            stats = None
+            if rows > 0 and lexemes:
+                cursor.execute(f"SELECT min(id), max(id) FROM {doc}")
+                low, high = cursor.fetchone()
+                if high is not None:
+                    stats = cls(rows, pages, low, high, lexemes, freqs)
+        cls._kept[key] = (now, stats)
+        return stats
+
+    @classmethod
+    def forget(cls) -> None:
+        cls._kept.clear()
+
+    def share(self, parsed: ParsedQuery) -> float:
+        """The share of rows that hold every positive term (the words taken as
+        independent, as the planner does); a prefix holds any kept lexeme it starts."""
+        share = 1.0
+        words = {word for term in parsed.positive for word in term.words}
+        for term in parsed.positive:
+            for i, word in enumerate(term.words):
+                if not (term.prefix and i == len(term.words) - 1):
+                    share *= self.freqs.get(word, self.unlisted)
+                elif not any(w.startswith(word) for w in words - {word}):
+                    # (A prefix of another word looked for adds nothing to find.)
+                    found = sum(f for w, f in self.freqs.items() if w.startswith(word))
+                    share *= min(max(found, self.unlisted), 1.0)
+        return share
 
 
 def _any_excluded(connection, parsed: ParsedQuery) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from typing import NamedTuple
 
@@ -23,6 +25,12 @@ LABELS = {"podcast": "Shows", "episode": "Episodes", "station": "Stations"}
 GROUP_SIZE = {"podcast": 6, "episode": 10, "station": 6}
 PAGE_SIZE = 20
 MAX_PAGE = CANDIDATES // PAGE_SIZE  # the matches that are ranked
+# The page for every kind shows the first few of each: it ranks and counts the newest
+# OVERVIEW_CANDIDATES matches of each kind ("200+"), a fifth of what a kind's own pages
+# rank, so the first page of every search costs a fifth as much. Its first results can
+# differ from the kind's own first page where a newer match by date sits further down
+# by id (a show's back catalogue indexed after newer episodes).
+OVERVIEW_CANDIDATES = 200
 SUGGESTIONS_PER_KIND = 3
 # Typeahead ranks fewer matches than a search: a keystroke must answer at once, and the
 # newest few hundred titles starting with what was typed are plenty to pick three from.
@@ -39,13 +47,13 @@ class Group(NamedTuple):
     param: str  # the ?kind= value that pages through this group alone
     label: str
     results: list  # model instances, each with a `snippet` (safe HTML, may be "")
-    count: int  # capped at CANDIDATES + 1
+    count: int  # capped at cap + 1
     more: bool  # another page follows
+    cap: int  # the matches ranked and counted
 
     @property
     def count_label(self) -> str:
-        cap = engine.CANDIDATES
-        return f"{cap:,}+" if self.count > cap else f"{self.count:,}"
+        return f"{self.cap:,}+" if self.count > self.cap else f"{self.count:,}"
 
 
 def _date(request, name: str) -> date | None:
@@ -146,23 +154,65 @@ def search(request):
         return render(request, "search/search.html", context)
 
     chosen = [KIND_PARAMS[kind_param]] if kind_param else list(MODELS)
-    for kind in chosen:
-        if not filters.applies_to(kind):
-            continue
+    chosen = [kind for kind in chosen if filters.applies_to(kind)]
+
+    def group(kind: str) -> Group | None:
         size = PAGE_SIZE if kind_param else GROUP_SIZE[kind]
         offset = (page - 1) * size if kind_param else 0
-        found = engine.search(connection, kind, parsed, filters, limit=size + 1, offset=offset)
+        cap = engine.CANDIDATES if kind_param else min(OVERVIEW_CANDIDATES, engine.CANDIDATES)
+        found = engine.search(
+            connection, kind, parsed, filters, limit=size + 1, offset=offset, candidates=cap
+        )
         more, ids = len(found.ids) > size, found.ids[:size]
         if not ids:
-            continue
-        count = found.count
+            return None
         snippets = highlight(connection, kind, parsed, ids)
         results = _load(kind, ids, snippets)
         if found.heard & set(ids):
             _add_transcript_snippets(parsed, results, found.heard)
         param = next(p for p, k in KIND_PARAMS.items() if k == kind)
-        context["groups"].append(Group(kind, param, LABELS[kind], results, count, more))
+        return Group(kind, param, LABELS[kind], results, found.count, more, cap)
+
+    # Episodes, the slowest kind, are searched in this thread.
+    here = chosen.index("episode") if "episode" in chosen else 0
+    groups = side_by_side(group, chosen, here)
+    context["groups"] = [g for g in groups if g is not None]
     return render(request, "search/search.html", context)
+
+
+# PostgreSQL runs each kind's search on a connection of its own, at the same time: the
+# page then waits for the slowest kind instead of the sum of them (two cores, three
+# kinds). At most SIDE_THREADS searches of other requests run so at once in a process;
+# beyond that, and on SQLite (one file, a search there takes a few milliseconds), or
+# inside a transaction (whose rows other connections cannot see), they run in turn.
+SIDE_THREADS = 4
+_side = ThreadPoolExecutor(SIDE_THREADS, thread_name_prefix="search")
+_side_slots = threading.BoundedSemaphore(SIDE_THREADS)
+
+
+def side_by_side(work, items: list, here: int = 0) -> list:
+    """[work(item) for item in items]: items[here] in this thread and, on PostgreSQL,
+    the others at the same time in threads with connections of their own, while a
+    thread is free (the others after it, in this thread)."""
+    if len(items) < 2 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return [work(item) for item in items]
+    futures: dict[int, Future] = {}
+    for i, item in enumerate(items):
+        if i != here and _side_slots.acquire(blocking=False):
+            futures[i] = _side.submit(_on_own_connection, work, item)
+    first = work(items[here])
+    return [
+        first if i == here else futures[i].result() if i in futures else work(item)
+        for i, item in enumerate(items)
+    ]
+
+
+def _on_own_connection(work, item):
+    try:
+        return work(item)
+    finally:
+        connection.close()  # back to the pool (a thread's connection is its own)
+        _side_slots.release()
 
 
 @require_GET
@@ -170,18 +220,19 @@ def suggest(request):
     """A small HTML fragment for the header's search box: the first few shows,
     episodes and stations whose titles start with what was typed so far."""
     parsed = parse_query(request.GET.get("q", ""), prefix=True)
-    groups = []
-    if parsed.searchable:
-        for kind in MODELS:
-            ids = engine.search(
-                connection,
-                kind,
-                parsed,
-                Filters(),
-                limit=SUGGESTIONS_PER_KIND,
-                title_only=True,
-                candidates=SUGGESTION_CANDIDATES,
-            ).ids
-            if ids:
-                groups.append((LABELS[kind], _load(kind, ids, {})))
-    return render(request, "search/suggest.html", {"groups": groups})
+
+    def group(kind: str) -> tuple[str, list] | None:
+        ids = engine.search(
+            connection,
+            kind,
+            parsed,
+            Filters(),
+            limit=SUGGESTIONS_PER_KIND,
+            title_only=True,
+            candidates=SUGGESTION_CANDIDATES,
+        ).ids
+        return (LABELS[kind], _load(kind, ids, {})) if ids else None
+
+    kinds = list(MODELS) if parsed.searchable else []
+    groups = side_by_side(group, kinds, kinds.index("episode") if kinds else 0)
+    return render(request, "search/suggest.html", {"groups": [g for g in groups if g]})

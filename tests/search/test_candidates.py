@@ -1,9 +1,12 @@
-"""The ways PostgreSQL reads the newest matches (engine._newest_ids_first): down the
-primary key for a common word, from the GIN index within the newest ids for a rarer one,
-then below them when that range held too few. All must find the same rows; which one
-runs is chosen by a probe of the newest rows, so every test asks for the rows too."""
+"""The ways PostgreSQL reads the newest matches (engine._newest_ids_first): every match
+from the GIN index, or down the primary key for a common word, or within the newest ids
+for a rarer one, then below them when that read found too few. All must find the same
+rows; which one runs is chosen from the index table's statistics (engine.reading), so
+every test asks for the rows too."""
 
 from __future__ import annotations
+
+import threading
 
 import pytest
 from django.db import connection
@@ -14,6 +17,7 @@ from airwaves.search.query import parse_query
 from tests.search.helpers import make_episode, make_show
 
 pytestmark = pytest.mark.django_db
+postgresql_only = pytest.mark.skipif("connection.vendor != 'postgresql'")
 
 
 def newest(text: str, **filters) -> list[int]:
@@ -22,24 +26,32 @@ def newest(text: str, **filters) -> list[int]:
 
 
 def reads_run(text: str) -> list[str]:
-    """Which of the reads of engine._newest_ids_first PostgreSQL executed for the full
-    index's candidates: "walked", "ranged", "older"."""
+    """How the full index's candidates were read: what engine.reading chose from the
+    statistics ("walked", "ranged" or "older"), then "older" again when PostgreSQL
+    also read the matches below the first read (its one-time filter let it run)."""
+    stats = engine._IndexStats.of(connection, "search_episode_doc")
+    wanted = engine.CANDIDATES + 1 + (engine.CANDIDATES + 1) // 10
+    chosen, _ = engine.reading(stats, stats.share(parse_query(text)) if stats else 0, wanted)
     with CaptureQueriesContext(connection) as queries:
         newest(text)
     sql = queries.captured_queries[-1]["sql"]
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    # The full index's candidates come before "CTE titled"; each read is gated by a
-    # one-time filter, and the node under a filter that was false is "never executed".
-    found = plan.split("CTE titled")[0]
-    run = []
-    for name in ("walked", "ranged", "older"):
-        read = found.split(f"CTE {name}\n")[1].split("\n  CTE ")[0].split("One-Time Filter")[1]
-        first_node = next(line for line in read.splitlines() if "->" in line)
-        if "never executed" not in first_node:
-            run.append(name)
-    return run
+    found = plan.split("CTE titled")[0]  # the full index's candidates come first
+    if chosen == "older":
+        assert "CTE first" not in found
+        return [chosen]
+    below = found.split("Subquery Scan on older")[1].split("One-Time Filter")[1]
+    first_node = next(line for line in below.splitlines() if "->" in line)
+    return [chosen] if "never executed" in first_node else [chosen, "older"]
+
+
+def analyze() -> None:
+    engine._IndexStats.forget()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE search_episode_doc")
+        cursor.execute("ANALYZE search_episode_title_doc")
 
 
 @pytest.fixture
@@ -51,9 +63,7 @@ def catalogue(monkeypatch):
         words = "toast marmalade" if n in (3, 41) else "toast"
         rows[n] = make_episode(show, f"Breakfast {n}", description=words).pk
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE search_episode_doc")
-            cursor.execute("ANALYZE search_episode_title_doc")
+        analyze()
     return rows
 
 
@@ -63,58 +73,121 @@ def test_a_common_and_a_rare_word_find_their_newest_matches(catalogue):
     assert newest("marmalade", language="en") == []  # the show has no language
 
 
-@pytest.fixture
-def compacted():
-    """The index tables rewritten without the dead rows earlier tests' rolled-back
-    inserts left (many pages of them: the walk's choice reads rows a page from the
-    table's statistics, and would see a bloated table as a sparse one)."""
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM FULL search_episode_doc, search_episode_title_doc")
-
-
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
-@pytest.mark.django_db(transaction=True)  # VACUUM runs outside a transaction
-def test_postgresql_walks_for_a_common_word_and_gathers_a_rare_one(compacted, catalogue):
-    assert reads_run("toast") == ["walked"]
-    # Two matches in sixty rows: a range sized from them would be every id, so every
-    # match is read from the GIN index alone.
+@postgresql_only
+def test_a_small_index_reads_every_match(catalogue):
+    # Sixty rows on a page or two: any range would be read whole.
+    assert reads_run("toast") == ["older"]
     assert reads_run("marmalade") == ["older"]
 
 
 @pytest.fixture
 def jam(monkeypatch):
-    """60 episodes; "jam" in five of the newest twenty and in the three oldest. With a
-    probe of the newest twenty rows and a range sized to hold the cap (6) at the rate
-    seen there, the range (24 ids) holds five matches: too few."""
+    """400 episodes; "jam" in the 30 oldest and in 5 of the newest 40. With every row a
+    page its own cost (RECHECKS_A_PAGE), a range sized to hold the cap (6) at the rate
+    the statistics give (35 in 400) is the newest 69 ids: it holds five, too few."""
     monkeypatch.setattr(engine, "CANDIDATES", 5)
-    monkeypatch.setattr(engine, "PROBE_ROWS", 20)
     monkeypatch.setattr(engine, "RANGE_FACTOR", 1)
+    monkeypatch.setattr(engine, "RECHECKS_A_PAGE", 10**9)
     show = make_show("Pantry")
-    rows = {}
-    for n in range(60):
-        words = "jam toast" if n in (0, 1, 2, 50, 51, 52, 53, 54) else "toast"
-        rows[n] = make_episode(show, f"Breakfast {n}", description=words).pk
-    return rows
+    jams = set(range(30)) | {361, 370, 380, 390, 399}
+    show.episodes.bulk_create(
+        show.episodes.model(
+            podcast=show,
+            title=f"Breakfast {n}",
+            slug=f"b{n}",
+            guid=f"b{n}",
+            description="jam toast" if n in jams else "toast",
+        )
+        for n in range(400)
+    )
+    ids = list(show.episodes.order_by("id").values_list("id", flat=True))
+    if connection.vendor == "postgresql":
+        analyze()
+    return ids
 
 
-def test_a_range_of_ids_too_short_for_the_cap_is_followed_by_the_older_matches(jam):
-    assert newest("jam") == [jam[n] for n in (54, 53, 52, 51, 50, 2)]
-    assert newest("jam toast") == [jam[n] for n in (54, 53, 52, 51, 50, 2)]
+def test_a_first_read_too_short_for_the_cap_is_followed_by_the_older_matches(jam):
+    assert newest("jam") == [jam[n] for n in (399, 390, 380, 370, 361, 29)]
+    assert newest("jam toast") == [jam[n] for n in (399, 390, 380, 370, 361, 29)]
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
-def test_postgresql_reads_the_older_matches_only_when_the_range_is_short(jam, monkeypatch):
+@postgresql_only
+def test_postgresql_reads_the_older_matches_only_when_the_first_read_is_short(jam, monkeypatch):
+    assert reads_run("jam") == ["walked", "older"]
+    assert reads_run("toast") == ["walked"]
+    assert newest("toast") == [jam[n] for n in range(399, 393, -1)]
+    monkeypatch.setattr(engine, "WALK_PAGES", 0.001)  # a range for "jam", not a walk
     assert reads_run("jam") == ["ranged", "older"]
-    monkeypatch.setattr(engine, "RANGE_FACTOR", 3)  # 72 ids: all of them
-    assert reads_run("jam") == ["older"]
-    assert newest("jam") == [jam[n] for n in (54, 53, 52, 51, 50, 2)]
-    monkeypatch.setattr(engine, "CANDIDATES", 3)  # a range of 16 ids holds the 4 wanted
-    monkeypatch.setattr(engine, "RANGE_FACTOR", 1)
+    assert newest("jam") == [jam[n] for n in (399, 390, 380, 370, 361, 29)]
+    monkeypatch.setattr(engine, "CANDIDATES", 3)  # the newest 46 ids hold the 4 wanted
     assert reads_run("jam") == ["ranged"]
-    assert newest("jam") == [jam[n] for n in (54, 53, 52, 51)]
+    assert newest("jam") == [jam[n] for n in (399, 390, 380, 370)]
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@postgresql_only
+def test_the_statistics_are_read_once_in_a_while(catalogue):
+    engine._IndexStats.forget()
+    with CaptureQueriesContext(connection) as first:
+        newest("toast")
+    with CaptureQueriesContext(connection) as again:
+        newest("toast")
+    assert any("pg_stats" in q["sql"] for q in first.captured_queries)
+    assert not any("pg_stats" in q["sql"] for q in again.captured_queries)
+    assert len(again.captured_queries) == 1
+
+
+def stats(**freqs: float) -> engine._IndexStats:
+    # ANALYZE's frequencies, then the lowest and the highest of them.
+    values = list(freqs.values())
+    return engine._IndexStats(1000, 10, 1, 1000, list(freqs), [*values, min(values), max(values)])
+
+
+def test_a_share_is_the_product_of_its_words_and_a_prefix_the_sum_of_what_it_starts():
+    kept = stats(living=0.04, light=0.02, lion=0.01)
+    assert kept.share(parse_query("living light")) == pytest.approx(0.0008)
+    assert kept.share(parse_query("living lig", prefix=True)) == pytest.approx(0.04 * 0.02)
+    # living, light, lion; and a word ANALYZE did not keep is taken for half as common
+    # as the rarest it kept.
+    assert kept.share(parse_query("zebra li", prefix=True)) == pytest.approx(0.005 * 0.07)
+    assert kept.share(parse_query("zebra")) == pytest.approx(0.005)
+    assert kept.share(parse_query("living -light")) == pytest.approx(0.04)
+
+
+def test_a_prefix_of_another_word_looked_for_adds_nothing():
+    kept = stats(living=0.04, light=0.02)
+    assert kept.share(parse_query("living liv", prefix=True)) == pytest.approx(0.04)
+    assert kept.share(parse_query('"living room" li', prefix=True)) == pytest.approx(0.04 * 0.01)
+
+
+def test_without_statistics_every_match_is_read():
+    assert engine.reading(None, 0.5, 100) == ("older", 0)
+    assert engine.reading(stats(toast=0.5), 0.0, 100) == ("older", 0)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)  # the other kinds are searched on other connections
+def test_the_kinds_of_a_search_are_searched_side_by_side(client, monkeypatch):
+    from airwaves.radio.models import Station
+
+    show = make_show("Lantern Show")
+    make_episode(show, "Lantern night")
+    Station.objects.create(name="Lantern FM", slug="lantern-fm", url="https://r.example/s")
+    threads = []
+    search = engine.search
+
+    def recorded(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "search", recorded)
+    response = client.get("/search", {"q": "lantern"})
+
+    assert [g.param for g in response.context["groups"]] == ["shows", "episodes", "stations"]
+    assert len(threads) == 3
+    assert sum(name.startswith("search") for name in threads) == 2
+
+
+@postgresql_only
 def test_reindex_leaves_the_ranges_of_ids_summarized():
     from airwaves.search import schema
 

@@ -234,3 +234,20 @@ def test_an_excluded_word_anywhere_in_a_row_leaves_out_its_title_match(client, m
 
     assert titles(response, "episodes")[0] == "Marmalade again"
     assert "Marmalade recipes" not in titles(response, "episodes")
+
+
+def test_the_page_for_every_kind_ranks_fewer_matches_than_a_kind_s_own_pages(client, monkeypatch):
+    from airwaves.search import views
+
+    monkeypatch.setattr(views, "OVERVIEW_CANDIDATES", 3)
+    show = make_show("Kitchen")
+    for n in range(6):
+        make_episode(show, f"Toast {n}", description="marmalade")
+
+    overview = client.get("/search", {"q": "marmalade"})
+    episodes = client.get("/search", {"q": "marmalade", "kind": "episodes"})
+
+    assert overview.context["groups"][0].count_label == "3+"
+    assert titles(overview, "episodes") == ["Toast 5", "Toast 4", "Toast 3", "Toast 2"]
+    assert episodes.context["groups"][0].count_label == "6"
+    assert len(titles(episodes, "episodes")) == 6
