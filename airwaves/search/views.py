@@ -182,8 +182,8 @@ def search(request):
 
 # PostgreSQL runs each kind's search on a connection of its own, at the same time: the
 # page then waits for the slowest kind instead of the sum of them (two cores, three
-# kinds). At most SIDE_THREADS searches of other requests run so at once in a process;
-# beyond that, and on SQLite (one file, a search there takes a few milliseconds), or
+# kinds). At most SIDE_THREADS such searches run at once in a process, whatever their
+# requests; beyond that, and on SQLite (one file, a search there takes a few milliseconds), or
 # inside a transaction (whose rows other connections cannot see), they run in turn.
 SIDE_THREADS = 4
 _side = ThreadPoolExecutor(SIDE_THREADS, thread_name_prefix="search")
@@ -211,7 +211,9 @@ def _on_own_connection(work, item):
     try:
         return work(item)
     finally:
-        connection.close()  # back to the pool (a thread's connection is its own)
+        # A thread's connection is its own: what a request's end does with the
+        # request's (back to the pool, or kept for AIRWAVES_DB_CONN_MAX_AGE).
+        connection.close_if_unusable_or_obsolete()
         _side_slots.release()
 
 
