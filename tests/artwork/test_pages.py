@@ -148,3 +148,18 @@ def test_the_partial_without_an_image_keeps_the_lettered_placeholder():
     )
     assert 'class="artwork placeholder ' in rendered and "<span>E</span>" in rendered
     assert "/artwork/" not in rendered
+
+
+def test_the_artwork_tag_escapes_what_feeds_wrote():
+    from django.template import engines
+
+    template = engines["django"].from_string(
+        '{% load artwork %}{% artwork src alt 64 "small" %}|{% artwork "" alt 64 %}'
+    )
+    rendered = template.render({"src": "https://img.example/a.jpg?x=1&y=2", "alt": '<b>"Tales"'})
+
+    picture, placeholder = rendered.split("|")
+    assert 'alt="&lt;b&gt;&quot;Tales&quot;"' in picture and "<b>" not in picture
+    assert 'class="artwork small"' in picture
+    assert 'aria-label="&lt;b&gt;&quot;Tales&quot;"' in placeholder
+    assert "<span>&lt;</span>" in placeholder
