@@ -266,7 +266,9 @@ def _newest(
     episodes), so the query decides for itself: PostgreSQL runs one branch of a UNION
     ALL, gated by a one-time filter on the share of matches among the newest PROBE_ROWS
     rows. Either branch reads at most about sqrt(cap × rows / ROWS_PER_PAGE) pages, where
-    the two meet.
+    the two meet. That is for searches with filters or conditions on other indexes, and
+    for stations: the rest, whose share of matches the index's own statistics tell, are
+    read by _newest_ids_first.
     """
     table = index or (BY_KIND[kind].titles if title_only else BY_KIND[kind])
     columns = f"t.id AS id, {_boost(connection, kind)} AS boost"
