@@ -382,8 +382,8 @@ def _newest_ids_first(
         # The ids as an array: the planner looks each row up by its key instead of
         # hashing a whole table of shows for a thousand of them.
         f"SELECT * FROM (SELECT {columns} FROM unnest(ARRAY(SELECT id FROM ({ids}) ids "
-        f"ORDER BY id DESC LIMIT {wanted})) AS d(id) {_rows(table, 'd.id')} {_joins(kind)} WHERE true{where} "
-        f"ORDER BY d.id DESC LIMIT {cap:d}) gathered",
+        f"ORDER BY id DESC LIMIT {wanted})) AS d(id) {_rows(table, 'd.id')} {_joins(kind)} "
+        f"WHERE true{where} ORDER BY d.id DESC LIMIT {cap:d}) gathered",
         [*params, *where_params],
     )
 

@@ -181,8 +181,7 @@ def search(request):
 
 
 # PostgreSQL runs each kind's search on a connection of its own, at the same time: the
-# page then waits for the slowest kind instead of the sum of them (two cores, three
-# kinds). At most SIDE_THREADS such searches run at once in a process, whatever their
+# page then waits for the slowest kind instead of the sum of them. At most SIDE_THREADS such searches run at once in a process, whatever their
 # requests; beyond that, and on SQLite (one file, a search there takes a few milliseconds), or
 # inside a transaction (whose rows other connections cannot see), they run in turn.
 SIDE_THREADS = 4
@@ -199,7 +198,10 @@ def side_by_side(work, items: list, here: int = 0) -> list:
     futures: dict[int, Future] = {}
     for i, item in enumerate(items):
         if i != here and _side_slots.acquire(blocking=False):
-            futures[i] = _side.submit(_on_own_connection, work, item)
+            try:
+                futures[i] = _side.submit(_on_own_connection, work, item)
+            except RuntimeError:  # the process is shutting down: in turn, here
+                _side_slots.release()
     first = work(items[here])
     return [
         first if i == here else futures[i].result() if i in futures else work(item)
