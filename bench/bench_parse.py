@@ -17,6 +17,10 @@ Workloads:
 Options: --only large,2000,small,cli,instructions picks workloads (all but instructions by
 default: it takes a few minutes).
 
+"airwaves parse_feed" reads RSS items with the C reader (crawler/_fastitems.c) where it
+was built; "airwaves parse_feed, Python reader" is the same parse with every item read by
+rss._read_item, as on an install without a C compiler.
+
 "bare lxml" is the lower bound: etree.fromstring plus reading title, guid and enclosure of
 each item, nothing else. Peak memory is tracemalloc's (Python allocations only: libxml2's
 C allocations for the tree are invisible to it) and, where Linux allows it, the process's
@@ -49,6 +53,7 @@ sys.path.insert(0, str(ROOT))
 import feedparser  # noqa: E402
 from lxml import etree  # noqa: E402
 
+from airwaves.crawler import rss  # noqa: E402
 from airwaves.crawler.parse import parse_feed  # noqa: E402
 
 TESTDATA = ROOT / "tests" / "crawler" / "testdata"
@@ -165,6 +170,16 @@ def airwaves_parse(data: bytes) -> int:
     return len(parse_feed(data).episodes)
 
 
+def airwaves_python_parse(data: bytes) -> int:
+    """parse_feed with every item read by rss._read_item, as where the C reader
+    (crawler/_fastitems.c) was not built."""
+    fast, rss.fast_items = rss.fast_items, None
+    try:
+        return len(parse_feed(data).episodes)
+    finally:
+        rss.fast_items = fast
+
+
 def feedparser_parse(data: bytes) -> int:
     return len(feedparser.parse(data).entries)
 
@@ -190,25 +205,54 @@ def bare_lxml_parse(data: bytes) -> int:
 
 PARSERS: list[tuple[str, Callable[[bytes], int]]] = [
     ("airwaves parse_feed", airwaves_parse),
+    *([("airwaves parse_feed, Python reader", airwaves_python_parse)] if rss.fast_items else []),
     ("feedparser", feedparser_parse),
     ("bare lxml (lower bound)", bare_lxml_parse),
     ("lxml tree only", lxml_build),
 ]
 
 
-def time_workload(parse: Callable[[bytes], int], feeds: list[bytes], repeat: int) -> float:
-    """Median seconds to parse every feed of the workload once. CPU time, not wall time:
-    on a shared machine the wall clock also counts other processes' turns."""
-    for data in feeds:
-        parse(data)  # warm-up: imports, caches
-    timings = []
-    for _ in range(repeat):
-        gc.collect()
-        started = time.process_time()
+def time_workloads(
+    parsers: list[tuple[str, Callable[[bytes], int]]],
+    feeds: list[bytes],
+    repeat: int,
+    feedparser_repeat: int,
+) -> dict[str, float]:
+    """Median seconds each parser takes to parse every feed of the workload once, the
+    parsers taken in turn within each round (feedparser in `feedparser_repeat` of the
+    rounds, spread out), so a slow spell of a shared machine falls on all of them alike.
+    CPU time, not wall time: on a shared machine the wall clock also counts other
+    processes' turns. Each parse starts from a settled heap (_settle_heap)."""
+    for _, parse in parsers:
         for data in feeds:
-            parse(data)
-        timings.append(time.process_time() - started)
-    return statistics.median(timings)
+            parse(data)  # warm-up: imports, caches
+    every = max(1, repeat // max(1, feedparser_repeat))
+    timings: dict[str, list[float]] = {label: [] for label, _ in parsers}
+    for round_number in range(repeat):
+        for label, parse in parsers:
+            if label == "feedparser" and (
+                round_number % every or len(timings[label]) == feedparser_repeat
+            ):
+                continue
+            gc.collect()
+            _settle_heap()
+            started = time.process_time()
+            for data in feeds:
+                parse(data)
+            timings[label].append(time.process_time() - started)
+    return {label: statistics.median(values) for label, values in timings.items()}
+
+
+def _settle_heap() -> None:
+    """glibc keeps a freed tree's millions of small blocks in "fastbins" and merges them
+    at the next larger allocation, whichever parser makes it (tens of milliseconds after
+    a 2,000-item tree): merged here, untimed, each parser is timed from the same heap."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def traced_peak(parse: Callable[[bytes], int], feeds: list[bytes]) -> int:
@@ -258,12 +302,10 @@ def report(name: str, feeds: list[bytes], repeat: int, feedparser_repeat: int) -
     size = sum(len(d) for d in feeds)
     episodes = sum(airwaves_parse(d) for d in feeds)
     print(f"\n### {name}: {len(feeds)} feed(s), {size / 1e6:.2f} MB, {episodes} episodes\n")
+    medians = time_workloads(PARSERS, feeds, repeat, feedparser_repeat)
     rows = []
     for label, parse in PARSERS:
-        seconds = time_workload(
-            parse, feeds, feedparser_repeat if label == "feedparser" else repeat
-        )
-        rows.append((label, seconds, traced_peak(parse, feeds), rss_peak_kib(label, feeds)))
+        rows.append((label, medians[label], traced_peak(parse, feeds), rss_peak_kib(label, feeds)))
     by_label = {label: seconds for label, seconds, _, _ in rows}
     reference, floor = by_label["feedparser"], by_label["bare lxml (lower bound)"]
     print(
@@ -271,8 +313,8 @@ def report(name: str, feeds: list[bytes], repeat: int, feedparser_repeat: int) -
         "| tracemalloc peak | RSS peak |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for label, seconds, traced, rss in rows:
-        rss_text = f"{rss / 1024:.1f} MB" if rss >= 0 else "n/a"
+    for label, seconds, traced, resident in rows:
+        rss_text = f"{resident / 1024:.1f} MB" if resident >= 0 else "n/a"
         versus_reference = (
             "reference" if seconds == reference else f"{reference / seconds:.1f}x faster"
         )
@@ -320,15 +362,20 @@ def report_cli(episodes: int = 10_000, repeat: int = 5, feedparser_repeat: int =
     print(f"| (python -c 'import airwaves.cli', start-up alone) | {startup:.2f} | |")
 
 
-INSTRUCTION_PARSERS = ("airwaves parse_feed", "bare lxml (lower bound)", "lxml tree only")
+INSTRUCTION_PARSERS = (
+    "airwaves parse_feed",
+    "airwaves parse_feed, Python reader",
+    "feedparser",
+    "bare lxml (lower bound)",
+    "lxml tree only",
+)
 
 
 def _instructions_child(label: str, parses: int) -> None:
     """Under callgrind: build the feed, warm every parser up, then `parses` parses."""
     data = generate_feed(episodes=2000, rich=True)
     for _, parse in PARSERS:
-        if _ != "feedparser":
-            parse(generate_feed(episodes=2, rich=True))  # imports, caches, parser objects
+        parse(generate_feed(episodes=2, rich=True))  # imports, caches, parser objects
     parse = dict(PARSERS)[label]
     for _ in range(parses):
         parse(data)
@@ -363,14 +410,16 @@ def report_instructions() -> None:
         return
     counts = {}
     for label in INSTRUCTION_PARSERS:
-        counts[label] = _collected(label, 1) - _collected(label, 0)
-    floor = counts["bare lxml (lower bound)"]
+        if label in dict(PARSERS):
+            counts[label] = _collected(label, 1) - _collected(label, 0)
+    floor, reference = counts["bare lxml (lower bound)"], counts["feedparser"]
     print("\n### instructions: the 2,000-episode feed, one parse, callgrind\n")
-    print("| parser | instructions | vs bare lxml |")
-    print("|---|---:|---:|")
+    print("| parser | instructions | vs feedparser | vs bare lxml |")
+    print("|---|---:|---:|---:|")
     for label, count in counts.items():
         versus = "floor" if label == "bare lxml (lower bound)" else f"{count / floor:.2f}x"
-        print(f"| {label} | {count / 1e6:,.1f} M | {versus} |")
+        fewer = "reference" if label == "feedparser" else f"{reference / count:.1f}x fewer"
+        print(f"| {label} | {count / 1e6:,.1f} M | {fewer} | {versus} |")
 
 
 def main() -> None:

@@ -4,14 +4,19 @@ syndication and Podcasting 2.0 extensions, read into a ParsedFeed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from lxml import etree
 
 from airwaves.crawler.budget import UNLIMITED, Budget
 from airwaves.crawler.p20_media import apply_media_tags
-from airwaves.crawler.p20_tags import CHANNEL_LISTS, ITEM_LISTS, apply_channel_tags, apply_item_tags
+from airwaves.crawler.p20_tags import (
+    CHANNEL_LISTS,
+    ITEM_LISTS,
+    apply_channel_tags,
+    apply_item_tags,
+)
 from airwaves.crawler.parse_common import (
     XML_BASE,
     XML_LANG,
@@ -40,6 +45,11 @@ from airwaves.crawler.parse_common import (
 from airwaves.crawler.types import ParsedEpisode, ParsedFeed
 from airwaves.lib.dates import parse_date
 from airwaves.lib.durations import parse_duration
+
+try:  # (built by setup.py where a C compiler is at hand; the Python reader does it all else)
+    from airwaves.crawler import _fastitems as fast_items
+except ImportError:
+    fast_items = None
 
 RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
 RDF_RESOURCE = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}resource"
@@ -115,8 +125,22 @@ def parse_rss(
 
     # RSS 1.0 keeps items beside the channel, not in it; broken 2.0 feeds do too.
     items = found.get("item") or top.get("item") or ()
-    feed.episodes = read_items(feed, items, base, _read_item, known, max_items, budget)
+    read = _read_item if fast_items is None else _fast_item_reader()
+    feed.episodes = read_items(feed, items, base, read, known, max_items, budget)
     return feed
+
+
+def _fast_item_reader() -> Callable[[etree._Element, str], ParsedEpisode | None]:
+    """_read_item with the C reader (crawler/_fastitems.c) first: it reads the items it
+    knows, the same way, and hands back the others. New for each document (the reader
+    caches the document's tag names)."""
+    fast, fallback = fast_items.Reader().read, fast_items.FALLBACK
+
+    def read(item: etree._Element, base: str) -> ParsedEpisode | None:
+        episode = fast(item, base)
+        return _read_item(item, base) if episode is fallback else episode
+
+    return read
 
 
 def _read_channel(found: dict[str, Any], base: str) -> ParsedFeed:
@@ -248,3 +272,92 @@ def _item_enclosure(episode: ParsedEpisode, found: dict[str, Any], base: str) ->
         set_enclosure(episode, media, base, "fileSize")
         if episode.duration is None:
             episode.duration = parse_duration(media.get("duration"))
+
+
+# Item tags that neither reader reads: the C reader passes over them instead of handing
+# the item to _read_item (any other known-namespace tag it does not read makes it do so).
+# tests/crawler/test_fast_items.py checks that each changes nothing _read_item reads.
+FAST_ITEMS_IGNORE = frozenset(
+    {
+        "itunes:title",
+        "itunes:order",
+        "itunes:isClosedCaptioned",
+        "category",
+        "comments",
+        "source",
+        "dc:subject",
+        "dc:title",
+        "dc:identifier",
+        "dc:rights",
+        "dc:description",
+        "dc:language",
+        "dc:publisher",
+        "dc:format",
+        "dc:type",
+        "media:title",
+        "media:description",
+        "media:rating",
+        "media:credit",
+        "podcast:socialInteract",
+        "podcast:chat",
+        "podcast:contentLink",
+        "podcast:integrity",
+    }
+)
+
+
+def _configure_fast_items() -> None:
+    import dataclasses
+
+    from airwaves.crawler import p20_tags, types
+    from airwaves.crawler import parse_common as common
+
+    # The C reader makes these as their __init__ does with no arguments (in this order:
+    # crawler/_fastitems.c's T_ numbers; a nested one comes after its container).
+    classes = [
+        ParsedEpisode,
+        types.EpisodeMedia,
+        types.ItemTags,
+        types.Person,
+        types.Soundbite,
+        types.Location,
+        types.License,
+        types.Funding,
+        types.AlternateEnclosure,
+        types.MediaSource,
+        types.MediaLink,
+    ]
+    templates = []
+    for cls in classes:
+        fields = []
+        for f in dataclasses.fields(cls):
+            if f.default is not dataclasses.MISSING:
+                fields.append((f.name, "value", f.default))
+                continue
+            made = f.default_factory()
+            if type(made) is list and not made:
+                fields.append((f.name, "list", None))
+            elif type(made) in classes and made == type(made)():
+                fields.append((f.name, "object", classes.index(type(made))))
+            else:
+                raise TypeError(f"{cls.__name__}.{f.name}: a default the C reader cannot make")
+        templates.append((cls, fields))
+    fast_items.configure(
+        {
+            "names_of": _NAMES.of,
+            "slots": fast_items.slot_names(),
+            "ignored": FAST_ITEMS_IGNORE,
+            "element_type": etree._Element,
+            "templates": templates,
+            "parse_date": parse_date,
+            "parse_duration": parse_duration,
+            "resolve_url": common.resolve_url,
+            "safe_url": p20_tags.safe_url,
+            "parse_int": common.parse_int,
+            "parse_bool": common.parse_bool,
+        }
+    )
+
+
+if fast_items is not None:
+    _configure_fast_items()

@@ -1008,3 +1008,51 @@ def test_a_site_relative_base_given_by_the_caller_stays_the_base():
     )
     assert feed.image_url == "/static/demo/art/t.jpg"
     assert feed.episodes[0].enclosure_url == "/static/demo/audio/e.mp3"
+
+
+def test_the_cyclic_collector_runs_again_after_each_parse() -> None:
+    """parse_feed pauses the collector while it reads (it builds no cycles), and turns it
+    back on when it ends, however it ends; one paused by the caller stays paused."""
+    import gc
+
+    assert gc.isenabled()
+    parse_feed(rss(item("<title>One</title>")))
+    assert gc.isenabled()
+    with pytest.raises(ParseError):
+        parse_feed(b"<html><body>not a feed</body></html>")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        parse_feed(rss(item("<title>One</title>")))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_parses_in_many_threads_leave_the_collector_on() -> None:
+    """Each parse that pauses the collector is the one that turns it back on (a parse
+    that finds it paused leaves it be), so overlapping parses cannot leave it off, as
+    restoring "what it was" would (the second of two overlapping parses would pause it
+    for good)."""
+    import gc
+    import threading
+
+    data = rss("".join(item(f"<title>Episode {n}</title>") for n in range(300)))
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def work() -> None:
+        try:
+            start.wait()
+            for _ in range(15):
+                assert len(parse_feed(data).episodes) == 300
+        except BaseException as error:  # (reported below: a thread's failure is no test's)
+            errors.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert gc.isenabled()
