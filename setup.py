@@ -9,6 +9,7 @@ AIRWAVES_NO_C=1 skips it on purpose.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -25,10 +26,16 @@ def _extensions() -> list[Extension]:
         import lxml  # the build environment's (pyproject.toml's build-system.requires)
     except ImportError:
         return []
+    source = Path(__file__).parent / "airwaves" / "crawler" / "_fastitems.c"
     return [
         Extension(
             "airwaves.crawler._fastitems",
-            ["airwaves/crawler/_fastitems.c"],
+            [str(source.relative_to(Path(__file__).parent))],
+            # rss.py compares it with the source beside it: a module built from another
+            # version of the file (a pull without a new set-up) is not used.
+            define_macros=[
+                ("SOURCE_DIGEST", f'"{hashlib.sha256(source.read_bytes()).hexdigest()}"')
+            ],
             # lxml ships libxml2's headers; the C reader reads libxml2's tree structs and
             # calls nothing in libxml2, so it links against nothing but Python.
             include_dirs=lxml.get_include(),

@@ -965,6 +965,20 @@ get_field(PyObject *object, int t, int n)
             goto error; \
     } while (0)
 
+/* A person's role or group: (_text(value, 50).lower() or default) if value else default. */
+static PyObject *
+person_word(Ctx *ctx, xmlNode *node, const char *name, PyObject *default_word)
+{
+    PyObject *value = attribute(ctx, node, name);
+    if (value == NULL)
+        return FAILED() ? NULL : Py_NewRef(default_word);
+    PyObject *word = PyUnicode_GET_LENGTH(value) ? lowered(fold(value, 50)) : Py_NewRef(s_empty);
+    Py_DECREF(value);
+    if (word != NULL && PyUnicode_GET_LENGTH(word) == 0)
+        Py_SETREF(word, Py_NewRef(default_word));
+    return word;
+}
+
 /* p20_tags.people. */
 static PyObject *
 people(Ctx *ctx, Index *index, PyObject *base)
@@ -985,40 +999,8 @@ people(Ctx *ctx, Index *index, PyObject *base)
             continue;
         NEW(person, make(T_PERSON));
         TRY(put_ref(person, T_PERSON, N_name, name));
-        Py_XDECREF(value);
-        value = attribute(ctx, node, "role");
-        if (value == NULL && FAILED())
-            goto error;
-        if (value != NULL && PyUnicode_GET_LENGTH(value)) {
-            PyObject *role = fold(value, 50);
-            role = lowered(role);
-            if (role == NULL)
-                goto error;
-            if (PyUnicode_GET_LENGTH(role) == 0) {
-                Py_DECREF(role);
-                role = Py_NewRef(s_host);
-            }
-            TRY(put(person, T_PERSON, N_role, role));
-        } else {
-            TRY(put_ref(person, T_PERSON, N_role, s_host));
-        }
-        Py_XDECREF(value);
-        value = attribute(ctx, node, "group");
-        if (value == NULL && FAILED())
-            goto error;
-        if (value != NULL && PyUnicode_GET_LENGTH(value)) {
-            PyObject *group = fold(value, 50);
-            group = lowered(group);
-            if (group == NULL)
-                goto error;
-            if (PyUnicode_GET_LENGTH(group) == 0) {
-                Py_DECREF(group);
-                group = Py_NewRef(s_cast);
-            }
-            TRY(put(person, T_PERSON, N_group, group));
-        } else {
-            TRY(put_ref(person, T_PERSON, N_group, s_cast));
-        }
+        TRY(put(person, T_PERSON, N_role, person_word(ctx, node, "role", s_host)));
+        TRY(put(person, T_PERSON, N_group, person_word(ctx, node, "group", s_cast)));
         Py_XDECREF(value);
         value = attribute(ctx, node, "img");
         if (value == NULL && FAILED())
@@ -1942,7 +1924,11 @@ PyInit__fastitems(void)
         (s_https = PyUnicode_FromString("https://")) == NULL)
         return NULL;
     FALLBACK = PyObject_CallNoArgs((PyObject *)&PyBaseObject_Type);
-    if (FALLBACK == NULL || PyModule_AddObjectRef(module, "FALLBACK", FALLBACK) < 0 ||
+#ifndef SOURCE_DIGEST
+#define SOURCE_DIGEST ""
+#endif
+    if (PyModule_AddStringConstant(module, "SOURCE_DIGEST", SOURCE_DIGEST) < 0 ||
+        FALLBACK == NULL || PyModule_AddObjectRef(module, "FALLBACK", FALLBACK) < 0 ||
         PyModule_AddObjectRef(module, "Reader", (PyObject *)&ReaderType) < 0) {
         Py_DECREF(module);
         return NULL;

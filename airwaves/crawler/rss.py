@@ -4,7 +4,10 @@ syndication and Podcasting 2.0 extensions, read into a ParsedFeed.
 
 from __future__ import annotations
 
+import hashlib
+import warnings
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from lxml import etree
@@ -359,5 +362,26 @@ def _configure_fast_items() -> None:
     )
 
 
+def _built_from_this_source(module: Any) -> bool:
+    """False for a C reader built from another version of _fastitems.c than the one
+    beside it (its rules may differ from this file's): the Python reader is used then,
+    with a warning to run the set-up again. Installed without the source, it is trusted."""
+    try:
+        source = Path(__file__).with_name("_fastitems.c").read_bytes()
+    except OSError:
+        return True
+    if hashlib.sha256(source).hexdigest() == module.SOURCE_DIGEST:
+        return True
+    warnings.warn(
+        "airwaves/crawler/_fastitems.c changed since it was built: items are read in"
+        " Python until the set-up is run again (sh scripts/setup.sh)",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+    return False
+
+
+if fast_items is not None and not _built_from_this_source(fast_items):
+    fast_items = None
 if fast_items is not None:
     _configure_fast_items()
