@@ -218,14 +218,14 @@ def time_workloads(
     repeat: int,
     feedparser_repeat: int,
 ) -> dict[str, float]:
-    """Median seconds each parser takes to parse every feed of the workload once, the
-    parsers taken in turn within each round (feedparser in `feedparser_repeat` of the
-    rounds, spread out), so a slow spell of a shared machine falls on all of them alike.
-    CPU time, not wall time: on a shared machine the wall clock also counts other
-    processes' turns. Each parse starts from a settled heap (_settle_heap)."""
-    for _, parse in parsers:
-        for data in feeds:
-            parse(data)  # warm-up: imports, caches
+    """Median seconds each parser takes to parse every feed of the workload once. The
+    parsers take turns within each round (feedparser in `feedparser_repeat` of the
+    rounds, spread out), so that a slow spell of a shared machine falls on all of them
+    alike; in its turn each parses the workload once untimed, then once timed, so that
+    it is timed with the heap as its own last parse left it (glibc merges a freed tree's
+    small blocks at the next larger allocation, whoever makes it), as in a process that
+    parses feed after feed. CPU time, not wall time: on a shared machine the wall clock
+    also counts other processes' turns."""
     every = max(1, repeat // max(1, feedparser_repeat))
     timings: dict[str, list[float]] = {label: [] for label, _ in parsers}
     for round_number in range(repeat):
@@ -234,25 +234,14 @@ def time_workloads(
                 round_number % every or len(timings[label]) == feedparser_repeat
             ):
                 continue
+            for data in feeds:
+                parse(data)
             gc.collect()
-            _settle_heap()
             started = time.process_time()
             for data in feeds:
                 parse(data)
             timings[label].append(time.process_time() - started)
     return {label: statistics.median(values) for label, values in timings.items()}
-
-
-def _settle_heap() -> None:
-    """glibc keeps a freed tree's millions of small blocks in "fastbins" and merges them
-    at the next larger allocation, whichever parser makes it (tens of milliseconds after
-    a 2,000-item tree): merged here, untimed, each parser is timed from the same heap."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def traced_peak(parse: Callable[[bytes], int], feeds: list[bytes]) -> int:
