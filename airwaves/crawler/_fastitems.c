@@ -97,6 +97,7 @@ typedef struct {
     PyObject_HEAD
     CacheEntry cache[CACHE_SIZE];
     int used;
+    PyObject *document; /* the lxml document the cache is of, kept alive with it */
 } Reader;
 
 /* Reading state of one item: set when the item cannot be read here. */
@@ -1758,8 +1759,15 @@ Reader_read(Reader *self, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     xmlNode *node = ((LxmlElement *)args[0])->_c_node;
-    if (node == NULL || node->type != XML_ELEMENT_NODE)
+    PyObject *document = (PyObject *)((LxmlElement *)args[0])->_doc;
+    if (node == NULL || node->type != XML_ELEMENT_NODE || document == NULL)
         return Py_NewRef(FALLBACK);
+    if (document != self->document) {
+        /* The cache is keyed by the document's name pointers: a new one for another. */
+        memset(self->cache, 0, sizeof(self->cache));
+        self->used = 0;
+        Py_XSETREF(self->document, Py_NewRef(document));
+    }
     return read_item(self, node, args[1]);
 }
 
@@ -1777,17 +1785,26 @@ Reader_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     if (self != NULL) {
         memset(self->cache, 0, sizeof(self->cache));
         self->used = 0;
+        self->document = NULL;
     }
     return (PyObject *)self;
+}
+
+static void
+Reader_dealloc(Reader *self)
+{
+    Py_XDECREF(self->document);
+    Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
 static PyTypeObject ReaderType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "airwaves.crawler._fastitems.Reader",
-    .tp_doc = "Reads the RSS items of one document (its tag-name cache is the document's).",
+    .tp_doc = "Reads RSS items; its tag-name cache is of the document read last.",
     .tp_basicsize = sizeof(Reader),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_new = Reader_new,
+    .tp_dealloc = (destructor)Reader_dealloc,
     .tp_methods = Reader_methods,
 };
 

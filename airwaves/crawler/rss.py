@@ -136,7 +136,7 @@ def parse_rss(
 def _fast_item_reader() -> Callable[[etree._Element, str], ParsedEpisode | None]:
     """_read_item with the C reader (crawler/_fastitems.c) first: it reads the items it
     knows, the same way, and hands back the others. New for each document (the reader
-    caches the document's tag names)."""
+    caches the document's tag names, and keeps the document while it lives)."""
     fast, fallback = fast_items.Reader().read, fast_items.FALLBACK
 
     def read(item: etree._Element, base: str) -> ParsedEpisode | None:

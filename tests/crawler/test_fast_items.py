@@ -478,6 +478,23 @@ def test_contains_refuses_what_is_not_bytes() -> None:
     assert parse._must_repair(b"<rss>" + b"<" * 100_000 + b"<!ENTITY") is True
 
 
+@needs_c
+def test_one_reader_reads_items_of_several_documents() -> None:
+    """Its tag-name cache is keyed by the document's own name pointers: another
+    document starts it afresh (a freed one's pointers may be reused by the next)."""
+    reader = FAST.Reader()
+    for n in range(200):
+        tag = "title" if n % 2 else "guid"
+        other = "guid" if n % 2 else "title"
+        root = etree.fromstring(
+            feed_of(f"<{tag}>t{n}</{tag}><{other}>o{n}</{other}>"), parse._parser()
+        )
+        episode = reader.read(root[0].find("item"), "")
+        assert (episode.title, episode.guid) == (
+            (f"t{n}", f"o{n}") if tag == "title" else (f"o{n}", f"t{n}")
+        )
+
+
 def test_a_c_reader_built_from_another_source_is_not_used() -> None:
     class Stale:
         SOURCE_DIGEST = "0" * 64
