@@ -62,7 +62,7 @@ static PyObject *slots_dict;    /* key -> slot number */
 static PyObject *ignored_keys;  /* keys neither reader reads */
 static PyObject *element_type;  /* lxml.etree._Element */
 static PyObject *fn_parse_date, *fn_parse_duration, *fn_resolve_url, *fn_safe_url;
-static PyObject *fn_parse_int, *fn_parse_bool;
+static PyObject *fn_parse_int;
 static PyObject *FALLBACK;      /* the sentinel */
 static int configured;
 
@@ -871,7 +871,6 @@ parse_duration(PyObject *value)
 
 typedef struct {
     xmlNode *first[N_KEYS];
-    int count[N_KEYS];
     xmlNode *kids[MAX_CHILDREN];
     signed char kslot[MAX_CHILDREN];
     int n;
@@ -1430,7 +1429,6 @@ read_item(Reader *reader, xmlNode *item, PyObject *base)
     PyObject *title = NULL, *link = NULL, *enclosure_url = NULL;
 
     memset(index.first, 0, sizeof(index.first));
-    memset(index.count, 0, sizeof(index.count));
     index.n = 0;
     for (xmlAttr *attr = item->properties; attr != NULL; attr = attr->next)
         if (attr->ns != NULL)
@@ -1452,7 +1450,6 @@ read_item(Reader *reader, xmlNode *item, PyObject *base)
         index.n++;
         if (index.first[slot] == NULL)
             index.first[slot] = child;
-        index.count[slot]++;
     }
     xmlNode **first = index.first;
 
@@ -1808,6 +1805,8 @@ static PyTypeObject ReaderType = {
     .tp_methods = Reader_methods,
 };
 
+static PyObject *slot_names(PyObject *module, PyObject *unused);
+
 static PyObject *
 configure(PyObject *module, PyObject *env)
 {
@@ -1816,12 +1815,12 @@ configure(PyObject *module, PyObject *env)
         return NULL;
     }
     static const char *keys[] = {
-        "names_of", "slots", "ignored", "element_type", "parse_date", "parse_duration",
-        "resolve_url", "safe_url", "parse_int", "parse_bool", NULL,
+        "names_of", "ignored", "element_type", "parse_date", "parse_duration",
+        "resolve_url", "safe_url", "parse_int", NULL,
     };
     PyObject **targets[] = {
-        &names_of, &slots_dict, &ignored_keys, &element_type, &fn_parse_date,
-        &fn_parse_duration, &fn_resolve_url, &fn_safe_url, &fn_parse_int, &fn_parse_bool,
+        &names_of, &ignored_keys, &element_type, &fn_parse_date, &fn_parse_duration,
+        &fn_resolve_url, &fn_safe_url, &fn_parse_int,
     };
     if (configured) {
         PyErr_SetString(PyExc_RuntimeError, "configure() was called already");
@@ -1835,11 +1834,13 @@ configure(PyObject *module, PyObject *env)
         }
         Py_XSETREF(*targets[i], Py_NewRef(value));
     }
-    if (!PyDict_Check(slots_dict) || !PyAnySet_Check(ignored_keys) ||
-        !PyType_Check(element_type)) {
-        PyErr_SetString(PyExc_TypeError, "configure(): slots, ignored or element_type");
+    if (!PyAnySet_Check(ignored_keys) || !PyType_Check(element_type)) {
+        PyErr_SetString(PyExc_TypeError, "configure(): ignored or element_type");
         return NULL;
     }
+    Py_XSETREF(slots_dict, slot_names(module, NULL));
+    if (slots_dict == NULL)
+        return NULL;
     PyObject *list = PyDict_GetItemString(env, "templates");
     if (list == NULL) {
         PyErr_SetString(PyExc_KeyError, "configure(): templates is missing");
@@ -1851,25 +1852,27 @@ configure(PyObject *module, PyObject *env)
     Py_RETURN_NONE;
 }
 
+/* The keys, by slot: rss.py's index keys of the tags this reader reads. */
+static const char *slot_keys[N_KEYS] = {
+    "guid", "title", "link", "pubDate", "dc:date", "atom:published", "atom:updated",
+    "description", "content:encoded", "itunes:summary", "itunes:subtitle", "dc:creator",
+    "author", "enclosure", "itunes:author", "itunes:duration", "itunes:image",
+    "itunes:explicit", "itunes:season", "itunes:episode", "itunes:episodeType",
+    "itunes:block", "itunes:keywords", "podcast:transcript", "podcast:chapters",
+    "podcast:person", "podcast:season", "podcast:episode", "podcast:soundbite",
+    "podcast:location", "podcast:alternateEnclosure", "podcast:funding",
+    "podcast:license", "podcast:source",
+};
+
 static PyObject *
 slot_names(PyObject *module, PyObject *unused)
 {
-    static const char *names[N_KEYS] = {
-        "guid", "title", "link", "pubDate", "dc:date", "atom:published", "atom:updated",
-        "description", "content:encoded", "itunes:summary", "itunes:subtitle", "dc:creator",
-        "author", "enclosure", "itunes:author", "itunes:duration", "itunes:image",
-        "itunes:explicit", "itunes:season", "itunes:episode", "itunes:episodeType",
-        "itunes:block", "itunes:keywords", "podcast:transcript", "podcast:chapters",
-        "podcast:person", "podcast:season", "podcast:episode", "podcast:soundbite",
-        "podcast:location", "podcast:alternateEnclosure", "podcast:funding",
-        "podcast:license", "podcast:source",
-    };
     PyObject *result = PyDict_New();
     if (result == NULL)
         return NULL;
     for (int i = 0; i < N_KEYS; i++) {
         PyObject *number = PyLong_FromLong(i);
-        if (number == NULL || PyDict_SetItemString(result, names[i], number) < 0) {
+        if (number == NULL || PyDict_SetItemString(result, slot_keys[i], number) < 0) {
             Py_XDECREF(number);
             Py_DECREF(result);
             return NULL;

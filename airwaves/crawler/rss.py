@@ -348,7 +348,6 @@ def _configure_fast_items() -> None:
     fast_items.configure(
         {
             "names_of": _NAMES.of,
-            "slots": fast_items.slot_names(),
             "ignored": FAST_ITEMS_IGNORE,
             "element_type": etree._Element,
             "templates": templates,
@@ -357,7 +356,6 @@ def _configure_fast_items() -> None:
             "resolve_url": common.resolve_url,
             "safe_url": p20_tags.safe_url,
             "parse_int": common.parse_int,
-            "parse_bool": common.parse_bool,
         }
     )
 
